@@ -1,0 +1,85 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** The environment variables the product reads, validated once at the entry point. */
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const dnsServer = z.string().refine((entry) => {
+  const match = /^\[?([^\]]+?)\]?(?::(\d{1,5}))?$/.exec(entry);
+  if (!match) return false;
+  const host = match[1] ?? '';
+  // a bare IPv6 address has colons of its own; accept it without a port
+  return isIP(host) !== 0 || isIP(entry) === 6;
+}, 'expected ip or ip:port');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const url = (protocols: string[]) =>
+  optionalString.refine((value) => {
+    if (value === undefined) return true;
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a URL (${protocols.join(' or ')})`);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  SMTP_PORT: port.default(2525),
+  SMTP_HOSTNAME: optionalString,
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_PORT: port.default(3000),
+  DNS_SERVERS: optionalString.transform((value, ctx) => {
+    if (value === undefined) return [];
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    for (const entry of entries) {
+      if (!dnsServer.safeParse(entry).success) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not ip or ip:port` });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  }),
+  DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
+  OUTBOUND_SMTP_URL: url(['smtp:', 'smtps:']),
+  API_TOKEN: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  REPLY_TOKEN_SECRET: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  MEASURES_WEBHOOK_URL: url(['http:', 'https:']),
+  BRANDS_FILE: optionalString,
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
+  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  AUTO_REPLY_DAILY_CAP: z.coerce.number().int().min(1).default(10),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value names the variable and what is wrong. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
