@@ -1,0 +1,206 @@
+import { bullets, capitalize, formatDate, maskAddresses, paragraphs, verbatim, withSubject } from './format.js';
+import {
+  DEFAULT_ESCALATION_WORKING_DAYS,
+  DEFAULT_RESPONSE_WORKING_DAYS,
+  ESCALATION_ITEMS,
+  ESCALATION_KEYWORD,
+  type EscalationItem,
+  type LanguageTexts,
+  type Measure,
+  type MeasureTaken,
+} from './types.js';
+
+// Wording follows the registrar's published German procedure (seed 001).
+// After the salutation the first sentence starts in lower case, as German letters do.
+
+const date = (value: Date, timeZone: string): string => formatDate(value, 'de', timeZone);
+
+const greeting = 'Sehr geehrte Damen und Herren,';
+const customerGreeting = 'Sehr geehrte Kundin, sehr geehrter Kunde,';
+
+const signature = (brandName: string): string => `Mit freundlichen Grüßen\n\nKundenservice / Abt. Domain-Missbrauch\n${brandName}`;
+
+const replyHint = (ticket: string): string =>
+  `Wenn Sie uns zu diesem Vorgang schreiben, antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${ticket}] in der Betreffzeile stehen.`;
+
+const measureNoun = (measure: Measure, target: string): string =>
+  ({
+    'suspend-domain': `Abschaltung der Domain ${target}`,
+    'block-account': `Sperrung des Nutzerkontos ${target}`,
+    'deactivate-service': `Deaktivierung der Dienstleistung ${target}`,
+  })[measure];
+
+const measuresTaken = (measures: readonly MeasureTaken[]): string =>
+  measures.length === 0
+    ? 'Es wurden keine Maßnahmen ergriffen.'
+    : `Wir haben folgende Maßnahmen ergriffen:\n${bullets(measures.map((m) => capitalize(measureNoun(m.measure, m.target))))}`;
+
+// Accusative: the list follows "benötigen wir die folgenden Angaben".
+const escalationItem = (item: EscalationItem, keyword: string): string =>
+  ({
+    contact: 'Ihren Namen und Ihre Kontaktdaten sowie Ihr Kundenkonto (soweit zutreffend)',
+    reference: 'die Ticketnummer oder Details Ihrer vorherigen Beschwerde',
+    domains: 'den/die betroffenen Domainnamen',
+    description: 'eine genaue Erläuterung Ihres Problems oder Ihrer Beschwerde',
+    desired_steps: 'welche Schritte Sie von uns zur Lösung des Problems erwarten',
+    keyword: `den Begriff „${keyword}“ deutlich in der Betreffzeile Ihrer E-Mail`,
+  })[item];
+
+const feedbackThanks = (ticket: string): string =>
+  paragraphs(
+    `vielen Dank für Ihr Feedback, das wir unter der Ticketnummer ${ticket} erfasst haben. Wir haben es an die zuständige Abteilung bzw. das Projektteam weitergeleitet.`,
+    'Ihre Meinung ist uns wichtig, da wir stetig bestrebt sind, unsere Servicequalität weiter zu verbessern. Wir danken Ihnen, dass Sie sich die Zeit dafür genommen haben.',
+  ).trimEnd();
+
+export const de: LanguageTexts = {
+  acknowledgement: (v) => {
+    if (v.caseKind === 'feedback') {
+      return {
+        subject: withSubject('Vielen Dank für Ihr Feedback', v.originalSubject),
+        text: paragraphs(greeting, feedbackThanks(v.ticket), replyHint(v.ticket), signature(v.brandName)),
+      };
+    }
+    const abuse = v.caseKind === 'abuse';
+    const days = v.responseWorkingDays ?? DEFAULT_RESPONSE_WORKING_DAYS;
+    return {
+      subject: withSubject(abuse ? 'Eingangsbestätigung Ihrer Missbrauchsmeldung' : 'Eingangsbestätigung Ihrer Beschwerde', v.originalSubject),
+      text: paragraphs(
+        greeting,
+        abuse
+          ? `vielen Dank für Ihre Meldung. Wir haben sie erhalten und unter der Ticketnummer ${v.ticket} erfasst.`
+          : `vielen Dank für Ihre Beschwerde. Wir haben sie erhalten und unter der Ticketnummer ${v.ticket} erfasst.`,
+        `Wie geht es weiter? Wir führen eine gründliche Untersuchung Ihrer ${abuse ? 'Meldung' : 'Beschwerde'} durch und bemühen uns, binnen ${days} Werktagen zu antworten, also bis spätestens ${date(v.respondBy, v.timeZone)}. Sollte die Situation eine längere Untersuchung erforderlich machen, werden wir Sie vor diesem Termin darüber informieren und mitteilen, bis wann Sie unsere Antwort erwarten können. Ihre ${abuse ? 'Meldung' : 'Beschwerde'} wird gespeichert, um uns einen Überblick über die Zahl und Art der Beschwerden zu ermöglichen.`,
+        abuse &&
+          'Betrifft Ihre Meldung eine E-Mail (Spam oder Phishing), benötigen wir die vollständige Nachricht inklusive aller Header-Daten, bestenfalls als Anhang. Falls diese in Ihrer Meldung fehlt, senden Sie sie uns bitte als Antwort auf diese E-Mail. Wir teilen Ihnen das Ergebnis unserer Prüfung und eventuell getroffene Maßnahmen mit.',
+        replyHint(v.ticket),
+        signature(v.brandName),
+      ),
+    };
+  },
+
+  incomplete_report: (v) => ({
+    subject: 'Bitte senden Sie uns die vollständige Spamnachricht',
+    text: paragraphs(
+      greeting,
+      `vielen Dank für Ihre Spambeschwerde, die wir unter der Ticketnummer ${v.ticket} erfasst haben.`,
+      'Für die Bearbeitung von Spam-Beschwerden benötigen wir die vollständige Spamnachricht inklusive aller Header-Daten. Diese fehlt in Ihrer Meldung, sodass wir noch nicht prüfen können, woher die Nachricht tatsächlich stammt. Bitte beachten Sie, dass ein Eintrag im „From“-Feld allein kein geeigneter Nachweis ist, da das „From“-Feld und damit der Absender der E-Mail gefälscht sein können.',
+      'Bitte senden Sie uns die Spamnachricht als Anhang (als .eml-Datei, Typ message/rfc822). In den meisten E-Mail-Programmen markieren Sie dazu die Nachricht und wählen „Als Anhang weiterleiten“. Ist das nicht möglich, speichern Sie die Nachricht als Datei (.eml) und hängen Sie diese an, oder kopieren Sie den vollständigen Quelltext („Original anzeigen“ bzw. „Quelltext anzeigen“) in Ihre Antwort.',
+      `Antworten Sie dazu bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Bis dahin ruht die Bearbeitung Ihrer Meldung.`,
+      signature(v.brandName),
+    ),
+  }),
+
+  escalation_received: (v) => ({
+    subject: v.step ? `Eingangsbestätigung Ihrer eskalierten Beschwerde (Stufe ${v.step})` : 'Eingangsbestätigung Ihrer eskalierten Beschwerde',
+    text: paragraphs(
+      greeting,
+      `wir haben Ihre eskalierte Beschwerde zum Ticket ${v.ticket}${v.step ? ` (Stufe ${v.step})` : ''} erhalten.${v.step === 2 ? ' Sie wurde an unsere Geschäftsleitung weitergeleitet.' : ''} Wir sichern eine umfassende Untersuchung Ihres Anliegens zu. Eine abschließende Antwort erhalten Sie bis spätestens ${date(v.finalResponseBy, v.timeZone)}.`,
+      replyHint(v.ticket),
+      signature(v.brandName),
+    ),
+  }),
+
+  escalation_missing_info: (v) => ({
+    subject: 'Ihre eskalierte Beschwerde: fehlende Angaben',
+    text: paragraphs(
+      greeting,
+      `vielen Dank für Ihre Nachricht zum Ticket ${v.ticket}. Für die Bearbeitung einer eskalierten Beschwerde benötigen wir die folgenden Angaben, die in Ihrer Nachricht noch fehlen:`,
+      bullets(ESCALATION_ITEMS.filter((item) => v.missing.includes(item)).map((item) => escalationItem(item, v.keyword))),
+      `Bitte antworten Sie mit den fehlenden Angaben auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Sobald Ihre eskalierte Beschwerde vollständig ist, werden wir sie bearbeiten.`,
+      signature(v.brandName),
+    ),
+  }),
+
+  escalation_window_closed: (v) => {
+    const days = v.escalationWorkingDays ?? DEFAULT_ESCALATION_WORKING_DAYS;
+    return {
+      subject: 'Ihr Vorgang wurde abgeschlossen',
+      text: paragraphs(
+        greeting,
+        `wir haben Ihre Beschwerde mit der Ticketnummer ${v.ticket} beantwortet. Da wir innerhalb von ${days} Werktagen ab dem Tag unserer Antwort keine eskalierte Beschwerde erhalten haben, betrachten wir die Angelegenheit als abgeschlossen und haben den Vorgang am ${date(v.closedOn, v.timeZone)}, geschlossen.`,
+        `Wenn Sie eine neue Beschwerde einreichen möchten, richten Sie diese bitte an ${v.complaintsAddress} und fügen Sie die Details Ihrer vorherigen Beschwerde (Ticket ${v.ticket}) sowie die Gründe Ihrer Unzufriedenheit bei.`,
+        `Bei Fragen zu diesem Vorgang antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen.`,
+        signature(v.brandName),
+      ),
+    };
+  },
+
+  extension_notice: (v) => ({
+    subject: 'Neuer Termin für unsere Antwort',
+    text: paragraphs(
+      greeting,
+      `die Untersuchung Ihres Vorgangs (Ticket ${v.ticket}) erfordert mehr Zeit als üblich, daher können wir Ihnen nicht innerhalb der vorgesehenen Frist antworten. Unsere Antwort können Sie bis spätestens ${date(v.newDate, v.timeZone)}, erwarten.`,
+      v.reason && `Grund: ${verbatim(v.reason)}`,
+      'Wir bitten um Ihr Verständnis und danken Ihnen für Ihre Geduld.',
+      replyHint(v.ticket),
+      signature(v.brandName),
+    ),
+  }),
+
+  need_info: (v) => ({
+    subject: 'Rückfrage zu Ihrem Vorgang',
+    text: paragraphs(
+      greeting,
+      `für die weitere Bearbeitung Ihres Vorgangs (Ticket ${v.ticket}) benötigen wir noch folgende Informationen von Ihnen:`,
+      verbatim(v.text),
+      `Bitte antworten Sie auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Sobald uns Ihre Antwort vorliegt, setzen wir die Bearbeitung fort.`,
+      signature(v.brandName),
+    ),
+  }),
+
+  response: (v) => {
+    const days = v.escalationWorkingDays ?? DEFAULT_ESCALATION_WORKING_DAYS;
+    return {
+      subject: 'Unsere Antwort',
+      text: paragraphs(
+        verbatim(v.text),
+        '---',
+        `Ticket ${v.ticket}. Sollten Sie mit dieser Antwort nicht zufrieden sein, können Sie innerhalb von ${days} Werktagen ab dem Tag dieser Antwort eine eskalierte Beschwerde einreichen: Antworten Sie dazu auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen, ergänzen Sie dort den Begriff „${v.keyword ?? ESCALATION_KEYWORD.de}“ und nennen Sie uns die Gründe Ihrer Unzufriedenheit. Sollten wir innerhalb von ${days} Werktagen keine eskalierte Beschwerde erhalten, betrachten wir die Angelegenheit als abgeschlossen.`,
+        `${v.brandName} – Kundenservice / Abt. Domain-Missbrauch`,
+      ),
+    };
+  },
+
+  outcome: (v) => ({
+    subject: 'Ergebnis unserer Prüfung',
+    text: paragraphs(
+      greeting,
+      `wir haben die Prüfung Ihres Vorgangs (Ticket ${v.ticket}) abgeschlossen.`,
+      verbatim(v.result),
+      measuresTaken(v.measures),
+      replyHint(v.ticket),
+      signature(v.brandName),
+    ),
+  }),
+
+  feedback_thanks: (v) => ({
+    subject: 'Vielen Dank für Ihr Feedback',
+    text: paragraphs(greeting, feedbackThanks(v.ticket), replyHint(v.ticket), signature(v.brandName)),
+  }),
+
+  customer_hearing: (v) => ({
+    subject: `Beschwerde zu Ihrer Domain ${v.domain}`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `uns liegt eine Beschwerde zu Ihrer Domain ${v.domain} vor, die wir unter der Ticketnummer ${v.ticket} prüfen. Die Beschwerde stützt sich auf folgende Nachweise:`,
+        verbatim(v.evidenceSummary),
+        `Aufgrund dieser Nachweise ziehen wir folgende Maßnahme in Betracht: ${measureNoun(v.measure, v.target ?? v.domain)}.`,
+        `Wird die Beschwerde nicht bis spätestens ${date(v.respondBy, v.timeZone)}, zweifelsfrei von Ihnen widerlegt, werden wir diese Maßnahme umsetzen. Wenn Sie die Beschwerde für unbegründet halten, antworten Sie bitte bis dahin auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen und legen Sie uns Ihre Sicht mit allen Informationen dar, die sie belegen.`,
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[Adresse entfernt]',
+    ),
+  }),
+
+  measure_applied: (v) => ({
+    subject: `Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}`,
+    text: paragraphs(
+      customerGreeting,
+      `nach Prüfung der Beschwerde mit der Ticketnummer ${v.ticket} haben wir einen Verstoß gegen unsere Nutzungsbedingungen festgestellt. Um eine Wiederholung des Verstoßes zu verhindern, haben wir folgende Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}.`,
+      `Bei Fragen antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen.`,
+      signature(v.brandName),
+    ),
+  }),
+};
