@@ -36,4 +36,49 @@ export const smtpErrors = {
     new SmtpError(451, '4.4.3', 'Temporary DNS failure while checking the sender, please try again later', 'dns_temperror'),
   shuttingDown: () => new SmtpError(421, '4.3.2', 'Service shutting down, please try again later', 'shutting_down'),
   overloaded: () => new SmtpError(451, '4.3.2', 'Too busy right now, please try again later', 'overloaded'),
+
+  // Sender policy (src/intake/sender-policy.ts). The reply text is what the
+  // sending MTA shows the person, so it says why and what to do instead.
+  automatedNullSender: () =>
+    new SmtpError(550, '5.7.1', 'Automated messages (null sender, such as delivery reports) are not accepted at this address; please write to us yourself', 'automated_null_sender'),
+  automatedFeedbackReport: (format: 'arf' | 'xarf') =>
+    new SmtpError(550, '5.7.1', `Automated abuse reports (${format === 'arf' ? 'ARF' : 'X-ARF'}) are not accepted at this address; please write to us yourself`, 'automated_feedback_report'),
+  automatedDsn: (marker: string) =>
+    new SmtpError(550, '5.7.1', `Delivery and read reports (${shown(marker)}) are not accepted at this address; please write to us yourself`, 'automated_dsn'),
+  automatedAutoSubmitted: (value: string) =>
+    new SmtpError(550, '5.7.1', `Automated messages (Auto-Submitted: ${shown(value)}) are not accepted at this address; please write to us yourself`, 'automated_auto_submitted'),
+  automatedAutoreply: (field: string) =>
+    new SmtpError(550, '5.7.1', `Automatic replies (${shown(field)}) are not accepted at this address; please write to us yourself`, 'automated_autoreply'),
+  automatedPrecedence: (value: string) =>
+    new SmtpError(550, '5.7.1', `Bulk and list mail (Precedence: ${shown(value)}) is not accepted at this address; please write to us yourself`, 'automated_precedence'),
+  automatedList: (field: string) =>
+    new SmtpError(550, '5.7.1', `Mailing list messages (${shown(field)}) are not accepted at this address; please write to us yourself`, 'automated_list'),
+  automatedRobotSender: (address: string) =>
+    new SmtpError(550, '5.7.1', `Messages from automated senders (${shown(address)}) are not accepted at this address; please write to us yourself from a mailbox that can receive our reply`, 'automated_robot_sender'),
+  automatedBounceSubject: () =>
+    new SmtpError(550, '5.7.1', 'Delivery failure reports are not accepted at this address (recognised by the subject); please write to us yourself', 'automated_bounce_subject'),
+  automatedAutoreplySubject: () =>
+    new SmtpError(550, '5.7.1', 'Automatic replies are not accepted at this address (recognised by the subject); please write to us yourself', 'automated_autoreply_subject'),
+  anonymousNoFrom: () =>
+    new SmtpError(550, '5.7.1', 'Anonymous messages are not accepted: the message has no From address; please send it from your own mailbox so that we can answer you', 'anonymous_no_from'),
+  anonymousMultipleFrom: () =>
+    new SmtpError(550, '5.7.1', 'Messages with more than one From address are not accepted; please send it from a single mailbox of your own', 'anonymous_multiple_from'),
+  anonymousNoDomain: (address: string) =>
+    new SmtpError(550, '5.7.1', `The From address (${shown(address)}) has no domain; please send it from a complete address such as name@example.org so that we can answer you`, 'anonymous_no_domain'),
+  /** Decided with the authentication verdict, not by the sender policy. */
+  unverifiedSender: (fromDomain: string) =>
+    new SmtpError(550, '5.7.1', `The sender domain ${shown(fromDomain)} could not be verified by SPF or DKIM, so we cannot accept this as a complaint; please send it from a mail system that signs with DKIM or passes SPF for your address`, 'unverified_sender'),
+  dmarcReject: (fromDomain: string) =>
+    new SmtpError(550, '5.7.1', `The DMARC policy of ${shown(fromDomain)} says to reject this message, as it failed authentication for that domain`, 'dmarc_reject'),
+  loopDetected: () =>
+    new SmtpError(554, '5.4.6', 'Mail loop detected: this message was sent by this system and came back; it is not accepted', 'loop_detected'),
 } as const;
+
+/**
+ * Sender-supplied text inside a reply: printable ASCII only (no CR/LF can
+ * split the reply), and short, as a reply line is limited to 512 octets.
+ */
+function shown(value: string): string {
+  const ascii = value.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length > 80 ? `${ascii.slice(0, 77)}...` : ascii;
+}
