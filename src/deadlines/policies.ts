@@ -92,13 +92,14 @@ export function dueAt(brand: Brand, kind: DeadlineKind, start: Date): Date {
 /**
  * When to remind the specialist: the end of the working day that leaves
  * `brand.reminderWorkingDays` full working days before the due day ends.
+ * `due` is the deadline's current due instant when it was moved (an extension).
  * Null when no reminder applies: reminders switched off (0), a deadline no
  * specialist has to act on, or a reminder that would not fall after the start.
  */
-export function reminderAt(brand: Brand, kind: DeadlineKind, start: Date): Date | null {
+export function reminderAt(brand: Brand, kind: DeadlineKind, start: Date, due: Date = dueAt(brand, kind, start)): Date | null {
   if (brand.reminderWorkingDays === 0 || !SPECIALIST_OWES.has(kind)) return null;
   const calendar = calendarForBrand(brand);
-  const dueDay = calendar.localDate(dueAt(brand, kind, start));
+  const dueDay = calendar.localDate(due);
   const reminder = calendar.endOfLocalDay(calendar.addWorkingDays(dueDay, -brand.reminderWorkingDays));
   return reminder.getTime() > start.getTime() ? reminder : null;
 }

@@ -72,6 +72,8 @@ export const smtpErrors = {
     new SmtpError(550, '5.7.1', `The DMARC policy of ${shown(fromDomain)} says to reject this message, as it failed authentication for that domain`, 'dmarc_reject'),
   loopDetected: () =>
     new SmtpError(554, '5.4.6', 'Mail loop detected: this message was sent by this system and came back; it is not accepted', 'loop_detected'),
+  notCaseParticipant: () =>
+    new SmtpError(550, '5.7.1', 'Only the people working on this case may write to this address; to report something new, write to our abuse or complaints address', 'not_case_participant'),
 } as const;
 
 /**

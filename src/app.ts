@@ -1,0 +1,230 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Brand } from './config/brands.js';
+import type { AppConfig, Role } from './config/index.js';
+import type { CaseDeps } from './cases/context.js';
+import { ReplyTokens } from './cases/reply-address.js';
+import { writersOfCase } from './cases/directory.js';
+import { openDatabaseFromConfig, type Database } from './db/index.js';
+import { createResolver, type DnsResolver } from './dns/resolver.js';
+import { ingest, type IngestDeps } from './intake/ingest.js';
+import { rejectionRecorder } from './intake/rejections.js';
+import { sweep } from './intake/sweep.js';
+import type { Logger } from './lib/logger.js';
+import { LoopMarker } from './outbound/loop-marker.js';
+import { outboxTransport, smtpTransport, type OutboundTransport } from './outbound/transport.js';
+import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
+import { createQueues, type Queues } from './queue/queues.js';
+import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
+import { startWorker, type RunningWorker } from './queue/worker.js';
+import { RecipientRouter } from './smtp/recipients.js';
+import { startSmtpListener, type SmtpListener } from './smtp/server.js';
+import { loadTls } from './smtp/tls.js';
+import { createWebApp } from './web/app.js';
+import { mountDashboard } from './web/mount.js';
+import { createMetrics, type Metrics } from './web/metrics.js';
+import { deadlinesProcessor } from '../workers/deadlines.js';
+import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
+import { outboundExhausted, outboundProcessor } from '../workers/outbound.js';
+
+export interface AppOptions {
+  config: AppConfig;
+  roles: Role[];
+  logger: Logger;
+  /** Injected for tests: the clock, DNS, and the outbound transport. */
+  now?: () => Date;
+  resolver?: DnsResolver;
+  transport?: OutboundTransport;
+  /** How often the worker role sweeps for unfinished work (0 = only at start). */
+  sweepIntervalMs?: number;
+}
+
+export interface RunningApp {
+  smtpPort: number | null;
+  httpPort: number | null;
+  database: Database;
+  queues: Queues;
+  metrics: Metrics;
+  /** Runs the sweep once now (tests; the worker role runs it on a timer). */
+  sweepNow(): Promise<void>;
+  /** Stops taking work, drains, and closes everything; safe to call twice. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * The composition root: builds each role from the configuration and wires
+ * the shared pieces (database, Redis, queues) once. One process may run all
+ * roles (a small site) or one (many machines against one PostgreSQL and Redis).
+ */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config, roles, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const env = config.env;
+  const brands = new Map<string, Brand>(config.brands.map((brand) => [brand.id, brand]));
+  const tokens = new ReplyTokens(config.secrets.REPLY_TOKEN_SECRET);
+  const loopMarker = new LoopMarker(config.secrets.REPLY_TOKEN_SECRET);
+  const metrics = createMetrics();
+  const closers: Array<() => Promise<void>> = [];
+
+  let redis: RedisEndpoint | undefined;
+  let database: Database | undefined;
+  try {
+    redis = await ensureRedis(env.REDIS_URL, config.dataDir, logger);
+    const endpoint = redis;
+    closers.push(() => endpoint.stop());
+    database = await openDatabaseFromConfig(config, roles.includes('smtp') ? 20 : 10);
+    const db = database;
+    closers.unshift(() => db.close());
+
+    const producer = producerConnection(redis.url, 'abuse-desk-producer');
+    producer.on('error', (error) => logger.debug({ err: error }, 'Redis producer connection error'));
+    await waitReady(producer, 10_000);
+    const queues = createQueues(producer, env.QUEUE_PREFIX);
+    closers.unshift(async () => {
+      await queues.close();
+      await closeConnection(producer);
+    });
+
+    const resolver = options.resolver ?? createResolver({ servers: env.DNS_SERVERS, timeoutMs: env.DNS_TIMEOUT_MS });
+    const caseDeps: CaseDeps = {
+      db: db.prisma,
+      queues,
+      brands,
+      tokens,
+      loopMarker,
+      hostname: config.hostname,
+      dailyCap: env.AUTO_REPLY_DAILY_CAP,
+      resolver,
+      now,
+      logger,
+    };
+
+    let smtp: SmtpListener | undefined;
+    if (roles.includes('smtp')) {
+      const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
+      const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
+      const ingestDeps: IngestDeps = {
+        db: db.prisma,
+        queues,
+        resolver,
+        brands,
+        cases: directory,
+        loopMarker,
+        recordRejection: rejectionRecorder(db.prisma, logger),
+        mta: config.hostname,
+        authTimeoutMs: Math.max(5_000, env.DNS_TIMEOUT_MS * 4),
+        now,
+        logger,
+      };
+      smtp = await startSmtpListener({
+        host: env.SMTP_HOST,
+        port: env.SMTP_PORT,
+        hostname: config.hostname,
+        maxMessageBytes: env.MAX_MESSAGE_BYTES,
+        tls,
+        maxClients: 500,
+        maxRecipients: 50,
+        socketTimeoutMs: 120_000,
+        router: new RecipientRouter(config.brands, tokens),
+        cases: directory,
+        ingest: (input) => ingest(input, ingestDeps),
+        logger,
+        hooks: metrics.smtpHooks,
+      });
+      const listener = smtp;
+      closers.unshift(() => listener.close());
+    }
+
+    const workers: RunningWorker[] = [];
+    let transport: OutboundTransport | undefined;
+    const sweepDeps = { db: db.prisma, queues, brands, now, logger };
+    if (roles.includes('worker')) {
+      transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
+      logger.info({ transport: transport.description }, 'outbound messages go to');
+      const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, logger, hooks: metrics.workerHooks };
+      workers.push(
+        startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
+        startWorker('outbound', outboundProcessor(caseDeps, transport), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: outboundExhausted(caseDeps) }),
+        startWorker('deadlines', deadlinesProcessor(caseDeps), { ...common, concurrency: 4 }),
+      );
+      const sending = transport;
+      closers.unshift(() => sending.close());
+      closers.unshift(async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+      });
+      await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true }).catch((error: unknown) => logger.warn({ err: error }, 'start-up sweep failed'));
+      const interval = options.sweepIntervalMs ?? 30_000;
+      if (interval > 0) {
+        let round = 0;
+        const timer = setInterval(() => {
+          round += 1;
+          // Deadline jobs are re-checked every tenth round: there can be many.
+          sweep(sweepDeps, { graceMs: 60_000, includeDeadlines: round % 10 === 0 }).catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+        }, interval);
+        timer.unref();
+        closers.unshift(async () => clearInterval(timer));
+      }
+    }
+
+    let http: Server | undefined;
+    if (roles.includes('web')) {
+      const app = createWebApp({
+        db: db.prisma,
+        secrets: config.secrets,
+        now,
+        logger,
+        ready: async () => ({
+          database: await db.ping().then(() => true, () => false),
+          redis: await producer.ping().then(() => true, () => false),
+        }),
+        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now }),
+      });
+      http = serve({ fetch: app.fetch, port: env.HTTP_PORT, hostname: env.HTTP_HOST }) as Server;
+      await once(http, 'listening');
+      const server = http;
+      closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      logger.info({ port: httpPort(http) }, 'web server ready');
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      smtpPort: smtp?.port ?? null,
+      httpPort: http ? httpPort(http) : null,
+      database: db,
+      queues,
+      metrics,
+      sweepNow: async () => {
+        await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true });
+      },
+      stop(timeoutMs = env.SHUTDOWN_TIMEOUT_MS) {
+        stopping ??= closeAll(closers, timeoutMs, logger);
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll(closers, 10_000, logger);
+    throw error;
+  }
+}
+
+function httpPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** Closes in order (listeners first, storage last), each step raced against the deadline. */
+async function closeAll(closers: Array<() => Promise<void>>, timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const close of closers) {
+    const left = Math.max(100, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), left);
+    });
+    const result = await Promise.race([close().then(() => 'done' as const, (error: unknown) => (logger.warn({ err: error }, 'error while closing'), 'done' as const)), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') logger.warn('a component did not close in time; moving on');
+  }
+}

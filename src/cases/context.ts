@@ -1,0 +1,66 @@
+import type { Brand } from '../config/brands.js';
+import type { Db, Tx } from '../db/index.js';
+import type { DnsResolver } from '../intake/authenticate.js';
+import type { Logger } from '../lib/logger.js';
+import type { LoopMarker } from '../outbound/loop-marker.js';
+import { dispatchQueued } from '../outbound/outbox.js';
+import type { Queues } from '../queue/queues.js';
+import { scheduleDeadlineJobs, type DeadlineRef } from '../deadlines/schedule.js';
+import type { ReplyTokens } from './reply-address.js';
+
+/** Everything case handling needs from the world, injected once. */
+export interface CaseDeps {
+  db: Db;
+  queues: Pick<Queues, 'outbound' | 'deadlines' | 'measures'>;
+  brands: Map<string, Brand>;
+  tokens: ReplyTokens;
+  loopMarker: LoopMarker;
+  /** Our host name, for Message-IDs. */
+  hostname: string;
+  /** Automatic messages one address may receive per day. */
+  dailyCap: number;
+  resolver: DnsResolver;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * What a transaction leaves to do once it has committed: jobs are queued only
+ * for rows that exist, and if queueing fails the sweep finds the rows later.
+ */
+export class Effects {
+  readonly outbound: string[] = [];
+  readonly deadlines: Array<{ brand: Brand; deadline: DeadlineRef; previousDue?: Date }> = [];
+  readonly measures: string[] = [];
+
+  async apply(deps: Pick<CaseDeps, 'queues' | 'now'>): Promise<void> {
+    await dispatchQueued(deps.queues, this.outbound);
+    const byBrand = new Map<Brand, Array<{ deadline: DeadlineRef; previousDue?: Date }>>();
+    for (const entry of this.deadlines) {
+      const list = byBrand.get(entry.brand) ?? [];
+      list.push(entry);
+      byBrand.set(entry.brand, list);
+    }
+    for (const [brand, list] of byBrand) {
+      const previous = new Map(list.filter((e) => e.previousDue).map((e) => [e.deadline.id, e.previousDue as Date]));
+      await scheduleDeadlineJobs(deps.queues, brand, list.map((e) => e.deadline), deps.now(), previous);
+    }
+    if (this.measures.length > 0) {
+      await deps.queues.measures.addBulk(this.measures.map((id) => ({ name: 'execute', data: { measureId: id }, opts: { jobId: `measure-${id}` } })));
+    }
+  }
+}
+
+/** Runs `fn` in one transaction, then applies what it left to do. */
+export async function inTransaction<T>(deps: CaseDeps, fn: (tx: Tx, effects: Effects) => Promise<T>): Promise<T> {
+  const effects = new Effects();
+  const result = await deps.db.$transaction((tx) => fn(tx, effects), { timeout: 30_000, maxWait: 30_000 });
+  await effects.apply(deps);
+  return result;
+}
+
+export function brandOf(deps: Pick<CaseDeps, 'brands'>, brandId: string): Brand {
+  const brand = deps.brands.get(brandId);
+  if (!brand) throw new Error(`brand ${brandId} is not configured (any more)`);
+  return brand;
+}

@@ -1,0 +1,16 @@
+import type { Tx } from '../db/index.js';
+import { settleDeadline } from '../deadlines/settle.js';
+import { brandOf, type CaseDeps } from './context.js';
+import { changeState } from './state.js';
+
+/**
+ * What a delivered message means for its case: the acknowledgement going out
+ * meets the acknowledge deadline and moves a received case to acknowledged.
+ */
+export async function afterSent(tx: Tx, deps: Pick<CaseDeps, 'brands'>, sent: { caseId: string; kind: string; at: Date }): Promise<void> {
+  if (sent.kind !== 'ack') return;
+  const theCase = await tx.case.findUnique({ where: { id: sent.caseId }, select: { id: true, state: true, brand: true } });
+  if (!theCase) return;
+  await settleDeadline(tx, brandOf(deps, theCase.brand), theCase.id, 'acknowledge', 'met', sent.at);
+  if (theCase.state === 'received') await changeState(tx, theCase, 'acknowledged', 'system', 'acknowledgement sent');
+}

@@ -1,0 +1,149 @@
+import type { Brand, Language } from '../../config/brands.js';
+import type { Tx } from '../../db/index.js';
+import type { Case } from '../../generated/prisma/client.js';
+import { detectEscalation, type EscalationStep } from '../../deadlines/policies.js';
+import { openDeadline } from '../../deadlines/schedule.js';
+import { settleDeadline } from '../../deadlines/settle.js';
+import { ESCALATION_MARKERS } from '../../deadlines/escalation.js';
+import { brandDomain } from '../../config/brands.js';
+import { ESCALATION_KEYWORD, type EscalationItem } from '../../outbound/templates/index.js';
+import { describeVerdict } from '../../intake/verdict-words.js';
+import type { CaseDeps, Effects } from '../context.js';
+import { appendEvent } from '../events.js';
+import type { Incoming } from '../intake.js';
+import { sendCaseMessage } from '../messaging.js';
+import { changeState } from '../state.js';
+
+/** Fewer words than this is not "a clear description of your concern" (the seeds). */
+const MIN_DESCRIPTION_WORDS = 8;
+
+/**
+ * An escalated complaint (SPEC section 3, seeds): the complainant's message
+ * names the case and its subject carries the escalation word of their language
+ * (or the two-step policy's step marker). Inside the window it escalates the
+ * case; incomplete, it is answered with what is missing; after the window
+ * closed, with the date it closed and how to file a new complaint.
+ * Returns false when the message is no escalation (then it is an ordinary reply).
+ */
+export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<boolean> {
+  const match = detectEscalation(await subjectWithoutOurWords(tx, theCase, incoming.headers.subject), brand.policy);
+  if (!match) return false;
+  const language = theCase.language as Language;
+  const base = { ticket: theCase.ticket, brandName: brand.name };
+
+  if (theCase.state === 'resolved' || theCase.state === 'closed') {
+    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_refused', actor: incoming.sender, reason: 'escalation window closed' });
+    await sendCaseMessage(
+      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_window_closed', language,
+      { ...base, closedOn: theCase.resolvedAt ?? deps.now(), timeZone: brand.timeZone, complaintsAddress: `complaints@${brandDomain(brand)}` },
+      { kind: 'escalation_closed', autoSubmitted: 'auto-replied', dedupeKey: `escalation-closed:${incoming.inboundId}` },
+    );
+    return true;
+  }
+  // Before our response there is nothing to escalate; a second step needs the first.
+  if (theCase.state !== 'responded' || match.step !== nextStep(theCase)) return false;
+
+  const missing = missingItems(theCase, incoming);
+  if (missing.length > 0) {
+    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_incomplete', actor: incoming.sender, data: { missing } });
+    await sendCaseMessage(
+      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_missing_info', language,
+      { ...base, missing, keyword: keywordFor(brand, language, match.step) },
+      { kind: 'escalation_incomplete', autoSubmitted: 'auto-replied', dedupeKey: `escalation-incomplete:${incoming.inboundId}` },
+    );
+    return true;
+  }
+  await escalate(tx, effects, deps, brand, theCase, match.step, incoming.sender, incoming);
+  return true;
+}
+
+/**
+ * Escalates a case that we answered: the window is met, the case is escalated,
+ * the final response deadline opens, and both the complainant and the desk hear of it.
+ * Also used for a step 2 received by post (recorded through the API).
+ */
+export async function escalate(
+  tx: Tx,
+  effects: Effects,
+  deps: CaseDeps,
+  brand: Brand,
+  theCase: Case,
+  step: EscalationStep,
+  actor: string,
+  incoming: Incoming | null,
+): Promise<void> {
+  const now = deps.now();
+  await settleDeadline(tx, brand, theCase.id, 'escalation_window', 'met', now, actor);
+  await changeState(tx, theCase, 'escalated', actor, incoming ? 'escalated complaint received by email' : 'escalated complaint received by post');
+  await tx.case.update({ where: { id: theCase.id }, data: { escalationStep: step } });
+  await appendEvent(tx, { caseId: theCase.id, type: 'escalated', actor, data: { step, channel: incoming ? 'email' : 'post' } });
+  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'final_response', start: now, step });
+  effects.deadlines.push({ brand, deadline });
+
+  if (incoming) {
+    await sendCaseMessage(
+      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_received', theCase.language as Language,
+      { ticket: theCase.ticket, brandName: brand.name, finalResponseBy: deadline.dueAt, timeZone: brand.timeZone, ...(brand.policy === 'two-step' ? { step } : {}) },
+      { kind: 'escalation_ack', autoSubmitted: 'auto-replied', dedupeKey: `escalation-ack:${theCase.id}:${step}` },
+    );
+  }
+  await sendCaseMessage(
+    tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'specialist_notice', 'en',
+    {
+      ticket: theCase.ticket,
+      caseKind: 'complaint-escalation',
+      complainant: theCase.complainantAddress,
+      originalSubject: incoming?.headers.subject ?? theCase.subject,
+      verdictSummary: incoming ? describeVerdict(incoming.verdict) : 'Received by post and recorded by a specialist.',
+      deadlines: [{ kind: 'final_response', dueAt: deadline.dueAt }],
+      language: theCase.language as Language,
+      timeZone: brand.timeZone,
+      commandsHelp: true,
+    },
+    {
+      kind: 'escalation_notice',
+      autoSubmitted: 'auto-generated',
+      dedupeKey: `escalation-notice:${theCase.id}:${step}`,
+      attachments: incoming ? [{ filename: `${theCase.ticket}-escalation.eml`, content: incoming.raw, contentType: 'message/rfc822' }] : undefined,
+    },
+  );
+}
+
+function nextStep(theCase: Case): EscalationStep {
+  return theCase.escalationStep >= 1 ? 2 : 1;
+}
+
+function keywordFor(brand: Brand, language: Language, step: EscalationStep): string {
+  if (brand.policy === 'standard') return ESCALATION_KEYWORD[language];
+  const markers = ESCALATION_MARKERS['two-step'].filter((marker) => marker.step === step);
+  return (markers.find((marker) => marker.language === language) ?? markers[0])?.text ?? ESCALATION_KEYWORD[language];
+}
+
+/** What the seeds ask of an escalation that a machine can check. */
+function missingItems(theCase: Case, incoming: Incoming): EscalationItem[] {
+  const missing: EscalationItem[] = [];
+  const own = incoming.text
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('>'))
+    .join(' ');
+  const referenced = `${incoming.headers.subject} ${own}`.toUpperCase().includes(theCase.ticket);
+  if (!referenced) missing.push('reference');
+  const words = own.replace(theCase.ticket, ' ').match(/[\p{L}\p{N}]{2,}/gu) ?? [];
+  if (words.length < MIN_DESCRIPTION_WORDS) missing.push('description');
+  return missing;
+}
+
+/**
+ * The subject without the words of our own subjects: a reply to "Your
+ * complaint has been received" says "complaint" without escalating anything.
+ */
+async function subjectWithoutOurWords(tx: Tx, theCase: Case, subject: string): Promise<string> {
+  const ours = await tx.caseMessage.findMany({ where: { caseId: theCase.id, direction: 'out' }, select: { subject: true } });
+  let rest = subject.replace(/\[[A-Z]{3}-\d{4}-\d{6,9}\]/gi, ' ');
+  const phrases = [theCase.subject, ...ours.map((m) => m.subject.replace(/\[[A-Z]{3}-\d{4}-\d{6,9}\]/gi, ' '))]
+    .map((phrase) => phrase.replace(/\s+/g, ' ').trim())
+    .filter((phrase) => phrase.length > 0)
+    .sort((a, b) => b.length - a.length);
+  for (const phrase of phrases) rest = rest.split(phrase).join(' ');
+  return rest;
+}

@@ -1,0 +1,137 @@
+import type { Brand, Mailbox } from '../../config/brands.js';
+import type { Tx } from '../../db/index.js';
+import type { Case } from '../../generated/prisma/client.js';
+import { calendarForBrand } from '../../deadlines/calendar.js';
+import { openDeadline, type DeadlineRef } from '../../deadlines/schedule.js';
+import { describeVerdict } from '../../intake/verdict-words.js';
+import { detectLanguage } from '../../mail/language.js';
+import { newId } from '../../lib/ids.js';
+import type { CaseDeps, Effects } from '../context.js';
+import { appendEvent } from '../events.js';
+import type { Incoming } from '../intake.js';
+import { sendCaseMessage } from '../messaging.js';
+import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
+import { nextTicket } from '../tickets.js';
+
+/**
+ * A message that continues no case opens one: a ticket number, the message on
+ * file, the deadlines the brand's policy promises, the acknowledgement to the
+ * writer in their language, and the notice to the specialists.
+ */
+export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming): Promise<string> {
+  const mailbox: Mailbox = incoming.route.type === 'mailbox' ? incoming.route.mailbox : 'complaints';
+  const kind = KIND_OF_MAILBOX[mailbox];
+  const silent = Boolean(incoming.route.machineReport);
+  const calendar = calendarForBrand(brand);
+  const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
+  const ticket = await nextTicket(tx, TICKET_PREFIX[mailbox], year);
+  const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage);
+
+  const theCase = await tx.case.create({
+    data: {
+      id: newId(),
+      ticket,
+      brand: brand.id,
+      kind,
+      state: 'received',
+      language,
+      subject: incoming.headers.subject.slice(0, 998),
+      complainantAddress: incoming.sender,
+      complainantName: incoming.senderName,
+      silent,
+      receivedAt: incoming.receivedAt,
+    },
+  });
+  await appendEvent(tx, {
+    caseId: theCase.id,
+    type: 'case_opened',
+    actor: incoming.sender,
+    at: incoming.receivedAt,
+    data: { ticket, mailbox, language, silent, ...(incoming.parseError ? { parseError: incoming.parseError } : {}) },
+  });
+  await recordOriginal(tx, theCase, incoming);
+
+  const deadlines: DeadlineRef[] = [];
+  if (kind !== 'feedback' && !silent) {
+    deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'acknowledge', start: incoming.receivedAt }));
+    deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: incoming.receivedAt }));
+    effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
+  }
+
+  if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines);
+  await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines);
+  return theCase.id;
+}
+
+export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming): Promise<void> {
+  await tx.caseMessage.create({
+    data: {
+      id: incoming.inboundId,
+      caseId: theCase.id,
+      direction: 'in',
+      role: 'complainant',
+      kind: 'original',
+      messageId: incoming.messageId,
+      inReplyTo: incoming.headers.inReplyTo ?? null,
+      references: incoming.headers.references,
+      from: incoming.sender,
+      to: [incoming.route.address],
+      subject: incoming.headers.subject.slice(0, 998),
+      at: incoming.receivedAt,
+      inboundId: incoming.inboundId,
+    },
+  });
+  await appendEvent(tx, { caseId: theCase.id, type: 'message_received', actor: incoming.sender, at: incoming.receivedAt, data: { role: 'complainant', messageId: incoming.messageId } });
+}
+
+async function acknowledge(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, deadlines: DeadlineRef[]): Promise<void> {
+  const options = { kind: 'ack', autoSubmitted: 'auto-replied' as const, dedupeKey: `ack:${theCase.id}` };
+  const base = { ticket: theCase.ticket, brandName: brand.name };
+  const language = theCase.language as Brand['defaultLanguage'];
+  if (theCase.kind === 'feedback') {
+    await sendCaseMessage(tx, effects, deps, theCase, theCase.complainantAddress, 'feedback_thanks', language, base, options);
+    return;
+  }
+  const respond = deadlines.find((deadline) => deadline.kind === 'respond');
+  if (!respond) throw new Error(`case ${theCase.ticket} has no response deadline to acknowledge with`);
+  await sendCaseMessage(
+    tx,
+    effects,
+    deps,
+    theCase,
+    theCase.complainantAddress,
+    'acknowledgement',
+    language,
+    { ...base, caseKind: theCase.kind as 'abuse' | 'complaint', originalSubject: theCase.subject, respondBy: respond.dueAt, timeZone: brand.timeZone },
+    options,
+  );
+}
+
+async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming, deadlines: DeadlineRef[]): Promise<void> {
+  await sendCaseMessage(
+    tx,
+    effects,
+    deps,
+    theCase,
+    brand.specialistAddress,
+    'specialist_notice',
+    'en',
+    {
+      ticket: theCase.ticket,
+      caseKind: theCase.kind as 'abuse' | 'complaint' | 'feedback',
+      complainant: theCase.complainantName ? `${theCase.complainantName} <${theCase.complainantAddress}>` : theCase.complainantAddress,
+      originalSubject: theCase.subject,
+      verdictSummary: describeVerdict(incoming.verdict),
+      deadlines: deadlines.map((deadline) => ({ kind: deadline.kind, dueAt: deadline.dueAt })),
+      language: theCase.language as Brand['defaultLanguage'],
+      timeZone: brand.timeZone,
+      commandsHelp: true,
+    },
+    {
+      kind: 'notice',
+      autoSubmitted: 'auto-generated',
+      dedupeKey: `notice:${theCase.id}`,
+      attachments: [{ filename: `${theCase.ticket}.eml`, content: incoming.raw, contentType: 'message/rfc822' }],
+    },
+  );
+}

@@ -1,0 +1,147 @@
+import type { Brand } from '../config/brands.js';
+import type { Tx } from '../db/index.js';
+import type { Verdict } from '../intake/authenticate.js';
+import { readHeaderBlock, type HeaderView } from '../mail/headers.js';
+import { bodyText, parseMessage, type ParsedMail } from '../mail/parse.js';
+import type { Route } from '../smtp/recipients.js';
+import { brandOf, Effects, inTransaction, type CaseDeps } from './context.js';
+import { appendEvent } from './events.js';
+import { handleComplainantMessage } from './handlers/complainant.js';
+import { handleCustomerMessage } from './handlers/customer.js';
+import { openCase } from './handlers/open-case.js';
+import { handleSpecialistMessage } from './handlers/specialist.js';
+import { customersOfCase } from './parties.js';
+import { findThread } from './threading.js';
+
+/** One received message as the case handlers see it. */
+export interface Incoming {
+  inboundId: string;
+  raw: Buffer;
+  headers: HeaderView;
+  /** Null when the message could not be parsed; the raw bytes are kept either way. */
+  parsed: ParsedMail | null;
+  parseError: string | null;
+  text: string;
+  sender: string;
+  senderName: string | null;
+  route: Route & { machineReport?: 'arf' | 'xarf' };
+  verdict: Verdict;
+  receivedAt: Date;
+  messageId: string;
+}
+
+export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
+
+/**
+ * The intake job: turns one stored message into a new case or a step in an
+ * existing one. Everything it writes happens in one transaction that also marks
+ * the message processed, so a retry after a crash finds it done and only
+ * re-queues the follow-up jobs (which are idempotent by id).
+ */
+export async function processInbound(inboundId: string, deps: CaseDeps): Promise<IntakeOutcome> {
+  const row = await deps.db.inboundMessage.findUnique({ where: { id: inboundId }, select: { status: true, caseId: true } });
+  if (!row) return 'missing';
+  if (row.status !== 'stored') {
+    if (row.caseId) await requeueFollowUps(row.caseId, deps);
+    return 'already_processed';
+  }
+  const incoming = await loadIncoming(inboundId, deps);
+  const brand = brandOf(deps, incoming.route.brandId);
+
+  await inTransaction(deps, async (tx, effects) => {
+    // Re-checked inside the transaction: two workers may have picked up copies of the job.
+    const current = await tx.inboundMessage.findUnique({ where: { id: inboundId }, select: { status: true } });
+    if (current?.status !== 'stored') return;
+    const caseId = await route(tx, effects, deps, brand, incoming);
+    await tx.inboundMessage.update({
+      where: { id: inboundId },
+      data: { status: 'processed', caseId, processedAt: deps.now(), error: incoming.parseError },
+    });
+  });
+  return 'processed';
+}
+
+async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming): Promise<string> {
+  const thread = await findThread(
+    tx,
+    brand,
+    {
+      caseAddressTicket: incoming.route.type === 'case' ? incoming.route.ticket : null,
+      inReplyTo: incoming.headers.inReplyTo ?? null,
+      references: incoming.headers.references,
+      subject: incoming.headers.subject,
+      sender: incoming.sender,
+    },
+    (caseId) => customersOfCase(tx, caseId),
+  );
+  if (!thread) return openCase(tx, effects, deps, brand, incoming);
+  const { theCase, role } = thread;
+  await tx.caseMessage.create({
+    data: {
+      id: incoming.inboundId,
+      caseId: theCase.id,
+      direction: 'in',
+      role,
+      kind: 'reply',
+      messageId: incoming.messageId,
+      inReplyTo: incoming.headers.inReplyTo ?? null,
+      references: incoming.headers.references,
+      from: incoming.sender,
+      to: [incoming.route.address],
+      subject: incoming.headers.subject,
+      at: incoming.receivedAt,
+      inboundId: incoming.inboundId,
+    },
+  });
+  await appendEvent(tx, { caseId: theCase.id, type: 'message_received', actor: incoming.sender, data: { role, messageId: incoming.messageId } });
+  if (role === 'complainant') await handleComplainantMessage(tx, effects, deps, brand, theCase, incoming);
+  else if (role === 'specialist') await handleSpecialistMessage(tx, effects, deps, brand, theCase, incoming);
+  else await handleCustomerMessage(tx, effects, deps, brand, theCase, incoming);
+  return theCase.id;
+}
+
+async function loadIncoming(inboundId: string, deps: CaseDeps): Promise<Incoming> {
+  const stored = await deps.db.inboundMessage.findUniqueOrThrow({
+    where: { id: inboundId },
+    select: { raw: true, route: true, verdict: true, receivedAt: true, messageId: true },
+  });
+  const raw = Buffer.from(stored.raw);
+  const headers = readHeaderBlock(raw);
+  let parsed: ParsedMail | null = null;
+  let parseError: string | null = null;
+  try {
+    parsed = await parseMessage(raw);
+  } catch (error) {
+    parseError = (error as Error).message;
+    deps.logger.warn({ inboundId, err: error }, 'message could not be parsed; kept raw and flagged');
+  }
+  const from = headers.from[0];
+  return {
+    inboundId,
+    raw,
+    headers,
+    parsed,
+    parseError,
+    text: parsed ? bodyText(parsed) : '',
+    sender: (from?.address ?? '').toLowerCase(),
+    senderName: from?.name || null,
+    route: stored.route as unknown as Incoming['route'],
+    verdict: stored.verdict as unknown as Verdict,
+    receivedAt: stored.receivedAt,
+    // A message without a Message-ID still needs one to be threaded to.
+    messageId: stored.messageId ?? `<${inboundId}@received.invalid>`,
+  };
+}
+
+/** After a crash between commit and queueing: queue what the case still waits for. */
+async function requeueFollowUps(caseId: string, deps: CaseDeps): Promise<void> {
+  const queued = await deps.db.caseMessage.findMany({ where: { caseId, status: 'queued' }, select: { id: true } });
+  const pending = await deps.db.deadline.findMany({ where: { caseId, status: 'pending' }, select: { id: true, kind: true, dueAt: true, startedAt: true } });
+  const theCase = await deps.db.case.findUnique({ where: { id: caseId }, select: { brand: true } });
+  if (!theCase) return;
+  const brand = brandOf(deps, theCase.brand);
+  const effects = new Effects();
+  effects.outbound.push(...queued.map((m) => m.id));
+  effects.deadlines.push(...pending.map((deadline) => ({ brand, deadline })));
+  await effects.apply(deps);
+}

@@ -1,0 +1,80 @@
+import type { Tx } from '../db/index.js';
+import type { Case, Deadline } from '../generated/prisma/client.js';
+import { brandOf, inTransaction, type CaseDeps, type Effects } from '../cases/context.js';
+import { appendEvent } from '../cases/events.js';
+import { sendCaseMessage } from '../cases/messaging.js';
+import { changeState } from '../cases/state.js';
+import { settleDeadline } from './settle.js';
+import type { DeadlineKind } from './policies.js';
+
+export type FiredOutcome = 'stale' | 'reminded' | 'breached' | 'window_closed' | 'decision_requested';
+
+/**
+ * A deadline job woke up. The row is the truth: a job for a deadline that was
+ * met, cancelled or moved since (its due instant differs) does nothing, so a
+ * job fired twice or late changes nothing.
+ */
+export async function deadlineFired(name: 'due' | 'remind', deadlineId: string, dueAt: number, deps: CaseDeps): Promise<FiredOutcome> {
+  return inTransaction(deps, async (tx, effects) => {
+    const deadline = await tx.deadline.findUnique({ where: { id: deadlineId }, include: { case: true } });
+    if (!deadline || deadline.status !== 'pending' || deadline.dueAt.getTime() !== dueAt) return 'stale';
+    if (name === 'remind') return remind(tx, effects, deps, deadline);
+    return due(tx, effects, deps, deadline);
+  });
+}
+
+async function remind(tx: Tx, effects: Effects, deps: CaseDeps, deadline: Deadline & { case: Case }): Promise<FiredOutcome> {
+  if (deadline.reminderSentAt) return 'stale';
+  const brand = brandOf(deps, deadline.case.brand);
+  await tx.deadline.update({ where: { id: deadline.id }, data: { reminderSentAt: deps.now() } });
+  await appendEvent(tx, { caseId: deadline.caseId, type: 'reminder_sent', actor: 'system', data: { kind: deadline.kind, dueAt: deadline.dueAt.toISOString() } });
+  await sendCaseMessage(
+    tx, effects, deps, deadline.case, deadline.case.assignee ?? brand.specialistAddress, 'deadline_reminder', 'en',
+    { ticket: deadline.case.ticket, kind: deadline.kind, dueAt: deadline.dueAt, timeZone: brand.timeZone },
+    { kind: 'reminder', autoSubmitted: 'auto-generated', dedupeKey: `remind:${deadline.id}:${deadline.dueAt.getTime()}` },
+  );
+  return 'reminded';
+}
+
+async function due(tx: Tx, effects: Effects, deps: CaseDeps, deadline: Deadline & { case: Case }): Promise<FiredOutcome> {
+  const brand = brandOf(deps, deadline.case.brand);
+  const now = deps.now();
+  const theCase = deadline.case;
+  const kind = deadline.kind as DeadlineKind;
+
+  if (kind === 'escalation_window') {
+    // The window ran its course: nobody escalated, so the case is resolved (the seeds).
+    await settleDeadline(tx, brand, theCase.id, kind, 'met', deadline.dueAt);
+    if (theCase.state === 'responded') {
+      await changeState(tx, theCase, 'resolved', 'system', 'no_escalation', { resolvedAt: now, resolution: 'no_escalation' });
+      await appendEvent(tx, { caseId: theCase.id, type: 'resolved', actor: 'system', reason: 'no_escalation' });
+    }
+    return 'window_closed';
+  }
+
+  await tx.deadline.update({ where: { id: deadline.id }, data: { status: 'breached', breachedAt: now } });
+  await appendEvent(tx, { caseId: theCase.id, type: 'deadline_breached', actor: 'system', data: { kind, step: deadline.step, dueAt: deadline.dueAt.toISOString() } });
+  const to = theCase.assignee ?? brand.specialistAddress;
+
+  if (kind === 'customer_response') {
+    const domain = await hearingDomain(tx, theCase.id);
+    await sendCaseMessage(
+      tx, effects, deps, theCase, to, 'decision_needed', 'en',
+      { ticket: theCase.ticket, domain, reason: 'deadline_passed' },
+      { kind: 'decision_needed', autoSubmitted: 'auto-generated', dedupeKey: `decision:${deadline.id}` },
+    );
+    return 'decision_requested';
+  }
+  await sendCaseMessage(
+    tx, effects, deps, theCase, to, 'deadline_breached', 'en',
+    { ticket: theCase.ticket, kind, dueAt: deadline.dueAt, timeZone: brand.timeZone },
+    { kind: 'breach_alert', autoSubmitted: 'auto-generated', dedupeKey: `breach:${deadline.id}:${deadline.dueAt.getTime()}` },
+  );
+  return 'breached';
+}
+
+async function hearingDomain(tx: Tx, caseId: string): Promise<string> {
+  const event = await tx.caseEvent.findFirst({ where: { caseId, type: 'customer_notified' }, orderBy: { at: 'desc' }, select: { data: true } });
+  const domain = (event?.data as { domain?: unknown } | null)?.domain;
+  return typeof domain === 'string' ? domain : '(see case)';
+}

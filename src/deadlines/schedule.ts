@@ -1,0 +1,96 @@
+import type { Brand } from '../config/brands.js';
+import type { Tx } from '../db/index.js';
+import { appendEvent } from '../cases/events.js';
+import { newId } from '../lib/ids.js';
+import type { Queues } from '../queue/queues.js';
+import { dueAt, reminderAt, type DeadlineKind } from './policies.js';
+
+export interface DeadlineRef {
+  id: string;
+  kind: string;
+  dueAt: Date;
+  startedAt: Date;
+}
+
+/**
+ * Opens a deadline inside the caller's transaction. The database row is the
+ * truth; the delayed jobs that wake us are scheduled after the commit
+ * (`scheduleDeadlineJobs`) and re-read the row when they fire.
+ */
+export async function openDeadline(
+  tx: Tx,
+  input: { caseId: string; brand: Brand; kind: DeadlineKind; start: Date; step?: number; due?: Date },
+): Promise<DeadlineRef> {
+  const due = input.due ?? dueAt(input.brand, input.kind, input.start);
+  const row = await tx.deadline.upsert({
+    where: { caseId_kind_step: { caseId: input.caseId, kind: input.kind, step: input.step ?? 0 } },
+    create: {
+      id: newId(),
+      caseId: input.caseId,
+      kind: input.kind,
+      step: input.step ?? 0,
+      startedAt: input.start,
+      dueAt: due,
+      originalDueAt: due,
+    },
+    update: {},
+    select: { id: true, kind: true, dueAt: true, startedAt: true },
+  });
+  await appendEvent(tx, {
+    caseId: input.caseId,
+    type: 'deadline_set',
+    actor: 'system',
+    data: { kind: input.kind, step: input.step ?? 0, dueAt: row.dueAt.toISOString() },
+  });
+  return row;
+}
+
+/**
+ * Job ids name the deadline and the instant it is due, so scheduling twice is a
+ * no-op and moving a deadline adds a job for the new instant; the old one is
+ * removed, and would find the row changed and do nothing if it fired anyway.
+ */
+export function dueJobId(deadlineId: string, due: Date): string {
+  return `due-${deadlineId}-${due.getTime()}`;
+}
+
+export function reminderJobId(deadlineId: string, at: Date): string {
+  return `remind-${deadlineId}-${at.getTime()}`;
+}
+
+export async function scheduleDeadlineJobs(
+  queues: Pick<Queues, 'deadlines'>,
+  brand: Brand,
+  deadlines: DeadlineRef[],
+  now: Date,
+  previousDue?: Map<string, Date>,
+): Promise<void> {
+  const jobs = deadlines.flatMap((deadline) => {
+    const entries = [
+      { name: 'due', data: { deadlineId: deadline.id, dueAt: deadline.dueAt.getTime() }, opts: { jobId: dueJobId(deadline.id, deadline.dueAt), delay: Math.max(0, deadline.dueAt.getTime() - now.getTime()) } },
+    ];
+    const remind = reminderFor(brand, deadline);
+    if (remind && remind.getTime() > now.getTime()) {
+      entries.push({
+        name: 'remind',
+        data: { deadlineId: deadline.id, dueAt: deadline.dueAt.getTime() },
+        opts: { jobId: reminderJobId(deadline.id, remind), delay: remind.getTime() - now.getTime() },
+      });
+    }
+    return entries;
+  });
+  if (jobs.length > 0) await queues.deadlines.addBulk(jobs);
+  for (const deadline of deadlines) {
+    const before = previousDue?.get(deadline.id);
+    if (before && before.getTime() !== deadline.dueAt.getTime()) {
+      await queues.deadlines.remove(dueJobId(deadline.id, before));
+      const oldReminder = reminderFor(brand, { ...deadline, dueAt: before });
+      if (oldReminder) await queues.deadlines.remove(reminderJobId(deadline.id, oldReminder));
+    }
+  }
+}
+
+/** The reminder for a deadline, counted back from its (possibly moved) due date. */
+export function reminderFor(brand: Brand, deadline: { kind: string; dueAt: Date; startedAt: Date }): Date | null {
+  return reminderAt(brand, deadline.kind as DeadlineKind, deadline.startedAt, deadline.dueAt);
+}

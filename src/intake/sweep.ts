@@ -1,0 +1,55 @@
+import type { Db } from '../db/index.js';
+import type { Brand } from '../config/brands.js';
+import { dispatchQueued } from '../outbound/outbox.js';
+import type { Queues } from '../queue/queues.js';
+import { scheduleDeadlineJobs } from '../deadlines/schedule.js';
+import type { Logger } from '../lib/logger.js';
+import { intakeJobId } from './ingest.js';
+
+export interface SweepDeps {
+  db: Db;
+  queues: Pick<Queues, 'intake' | 'outbound' | 'deadlines'>;
+  brands: Map<string, Brand>;
+  now: () => Date;
+  logger: Logger;
+}
+
+export interface SweepResult {
+  intake: number;
+  outbound: number;
+  deadlines: number;
+}
+
+/**
+ * The database is the truth and Redis may lose its last second of writes (or
+ * everything, if it restarts empty). The sweep puts back the jobs for work the
+ * database says is unfinished; job ids make that harmless when they still exist.
+ */
+export async function sweep(deps: SweepDeps, options: { graceMs: number; includeDeadlines: boolean }): Promise<SweepResult> {
+  const before = new Date(deps.now().getTime() - options.graceMs);
+  const stored = await deps.db.inboundMessage.findMany({ where: { status: 'stored', receivedAt: { lt: before } }, select: { id: true }, take: 1_000 });
+  if (stored.length > 0) {
+    await deps.queues.intake.addBulk(stored.map((row) => ({ name: 'intake', data: { inboundId: row.id }, opts: { jobId: intakeJobId(row.id) } })));
+  }
+  const unsent = await deps.db.caseMessage.findMany({
+    where: { direction: 'out', status: { in: ['queued', 'failed'] }, at: { lt: before } },
+    select: { id: true },
+    take: 1_000,
+  });
+  await dispatchQueued(deps.queues, unsent.map((row) => row.id));
+
+  let deadlines = 0;
+  if (options.includeDeadlines) {
+    const pending = await deps.db.deadline.findMany({
+      where: { status: 'pending' },
+      select: { id: true, kind: true, dueAt: true, startedAt: true, case: { select: { brand: true } } },
+    });
+    for (const brand of deps.brands.values()) {
+      const mine = pending.filter((deadline) => deadline.case.brand === brand.id);
+      if (mine.length > 0) await scheduleDeadlineJobs(deps.queues, brand, mine, deps.now());
+    }
+    deadlines = pending.length;
+  }
+  if (stored.length || unsent.length) deps.logger.info({ intake: stored.length, outbound: unsent.length }, 'sweep re-queued unfinished work');
+  return { intake: stored.length, outbound: unsent.length, deadlines };
+}

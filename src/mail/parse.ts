@@ -1,0 +1,38 @@
+import { convert } from 'html-to-text';
+import { simpleParser, type ParsedMail } from 'mailparser';
+
+export type { ParsedMail } from 'mailparser';
+
+export class UnparseableMessageError extends Error {
+  override readonly name = 'UnparseableMessageError';
+}
+
+/**
+ * mailparser with a time bound: it holds the message in memory and has hung on
+ * missing closing boundaries, so a message that does not parse in time is
+ * reported as unparseable (the raw bytes stay stored) rather than blocking a worker.
+ */
+export async function parseMessage(raw: Buffer, timeoutMs = 20_000): Promise<ParsedMail> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnparseableMessageError(`parsing took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      simpleParser(raw, { skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 }),
+      timeout,
+    ]);
+  } catch (error) {
+    if (error instanceof UnparseableMessageError) throw error;
+    throw new UnparseableMessageError((error as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The writer's own words: the text part, or the HTML part turned into text. */
+export function bodyText(mail: ParsedMail): string {
+  if (mail.text && mail.text.trim()) return mail.text;
+  if (typeof mail.html === 'string') return convert(mail.html, { wordwrap: false });
+  return '';
+}

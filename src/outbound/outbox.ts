@@ -1,0 +1,88 @@
+import { brandDomain } from '../config/brands.js';
+import type { Tx } from '../db/index.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { appendEvent } from '../cases/events.js';
+import type { Queues } from '../queue/queues.js';
+import type { ComposedMessage, OutgoingMessage } from './compose.js';
+
+export type RecordOutcome =
+  | { kind: 'queued'; id: string }
+  | { kind: 'suppressed'; id: string; reason: string }
+  /** Its dedupe key was used before: nothing written. */
+  | { kind: 'duplicate' };
+
+export interface OutboxPolicy {
+  /** Automatic messages one address may get from us in 24 hours (loop protection). */
+  dailyCap: number;
+  now: () => Date;
+}
+
+/** Local parts that belong to machines; we never write to them. */
+const ROBOT_LOCAL_PART = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?([+._-].*)?)$/i;
+
+export function isRobotAddress(address: string): boolean {
+  return ROBOT_LOCAL_PART.test(address.slice(0, address.lastIndexOf('@')));
+}
+
+/**
+ * Writes an outgoing message into the case's record, inside the caller's
+ * transaction, as `queued` — or as `suppressed` when loop protection says no
+ * (a robot address, or the recipient's daily cap of automatic messages reached).
+ * The job that sends it is queued after the commit (`dispatchQueued`).
+ */
+export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed: ComposedMessage, policy: OutboxPolicy): Promise<RecordOutcome> {
+  if (message.dedupeKey) {
+    const existing = await tx.caseMessage.findUnique({ where: { dedupeKey: message.dedupeKey }, select: { id: true } });
+    if (existing) return { kind: 'duplicate' };
+  }
+  const to = message.to.toLowerCase();
+  let suppressedBecause: string | null = null;
+  if (isRobotAddress(to)) {
+    suppressedBecause = 'robot_recipient';
+  } else if (message.autoSubmitted) {
+    const since = new Date(policy.now().getTime() - 24 * 3_600_000);
+    const sent = await tx.caseMessage.count({
+      where: { direction: 'out', autoSubmitted: true, to: { has: to }, at: { gte: since }, status: { not: 'suppressed' } },
+    });
+    if (sent >= policy.dailyCap) suppressedBecause = 'daily_cap';
+  }
+  const status = suppressedBecause ? 'suppressed' : 'queued';
+  await tx.caseMessage.create({
+    data: {
+      id: composed.id,
+      caseId: message.caseId,
+      direction: 'out',
+      role: message.role,
+      kind: message.kind,
+      messageId: composed.messageId,
+      inReplyTo: message.inReplyTo ?? null,
+      references: message.references ?? [],
+      from: `${message.fromMailbox}@${brandDomain(message.brand)}`,
+      to: [to],
+      subject: composed.subject,
+      at: composed.at,
+      relayed: message.relayed ?? false,
+      autoSubmitted: message.autoSubmitted !== null,
+      status,
+      raw: composed.raw as Uint8Array<ArrayBuffer>,
+      envelope: { from: '', to: [to] } satisfies Prisma.InputJsonValue,
+      dedupeKey: message.dedupeKey ?? null,
+      lastError: suppressedBecause,
+    },
+  });
+  if (suppressedBecause) {
+    await appendEvent(tx, { caseId: message.caseId, type: 'message_suppressed', actor: 'system', reason: suppressedBecause, data: { kind: message.kind, to } });
+    return { kind: 'suppressed', id: composed.id, reason: suppressedBecause };
+  }
+  return { kind: 'queued', id: composed.id };
+}
+
+export function outboundJobId(messageRowId: string): string {
+  return `out-${messageRowId}`;
+}
+
+/** Queues the send jobs for messages recorded as queued (idempotent by job id). */
+export async function dispatchQueued(queues: Pick<Queues, 'outbound'>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await queues.outbound.addBulk(ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: outboundJobId(id) } })));
+}

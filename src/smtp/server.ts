@@ -1,0 +1,152 @@
+import { once } from 'node:events';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../lib/logger.js';
+import type { CaseDirectory, IngestInput, IngestOutcome } from '../intake/ingest.js';
+import { SmtpError, smtpErrors } from './errors.js';
+import type { Route, RecipientRouter } from './recipients.js';
+
+export interface SmtpHooks {
+  onSession?(): void;
+  onAccepted?(outcome: IngestOutcome): void;
+  /** Every refusal or temporary failure answered during a session. */
+  onRefused?(error: SmtpError): void;
+}
+
+export interface SmtpListenerOptions {
+  host: string;
+  port: number;
+  hostname: string;
+  maxMessageBytes: number;
+  tls: { key: Buffer; cert: Buffer };
+  maxClients: number;
+  maxRecipients: number;
+  socketTimeoutMs: number;
+  router: RecipientRouter;
+  cases: CaseDirectory;
+  ingest(input: IngestInput): Promise<IngestOutcome>;
+  logger: Logger;
+  hooks?: SmtpHooks;
+}
+
+export interface SmtpListener {
+  readonly port: number;
+  /** Stops taking sessions (new ones get 421) and waits for those under way. */
+  close(): Promise<void>;
+}
+
+/**
+ * The SMTP listener. Its callbacks stay thin: routing at RCPT, and one call to
+ * ingest at the end of DATA, which answers 250 only once the message is stored
+ * and queued. Every error carries its reply code, because smtp-server turns an
+ * error without one into a permanent 550.
+ */
+export async function startSmtpListener(options: SmtpListenerOptions): Promise<SmtpListener> {
+  const { logger, hooks = {} } = options;
+  const routesByEnvelope = new WeakMap<object, Route[]>();
+  let closing = false;
+
+  const answer = (callback: (err?: Error | null) => void, error: unknown, context: string) => {
+    const smtpError = error instanceof SmtpError ? error : smtpErrors.temporary(context);
+    if (!(error instanceof SmtpError)) logger.error({ err: error, context }, 'unexpected error in SMTP session');
+    hooks.onRefused?.(smtpError);
+    callback(smtpError);
+  };
+
+  const server = new SMTPServer({
+    name: options.hostname,
+    banner: 'abuse desk ESMTP',
+    size: options.maxMessageBytes,
+    // We answer 552 5.3.4 ourselves after the final dot (smtp-server does not
+    // enforce SIZE for undeclared sizes, and its own reply lacks our wording).
+    rejectOversized: false,
+    key: options.tls.key,
+    cert: options.tls.cert,
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    disableReverseLookup: true,
+    maxClients: options.maxClients,
+    maxRecipients: options.maxRecipients,
+    socketTimeout: options.socketTimeoutMs,
+    closeTimeout: 20_000,
+    logger: false,
+
+    onConnect(session, callback) {
+      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'connect');
+      hooks.onSession?.();
+      callback();
+    },
+
+    onRcptTo(address, session, callback) {
+      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'rcpt');
+      const route = options.router.route(address.address);
+      if (route instanceof SmtpError) return answer(callback, route, 'rcpt');
+      const accept = () => {
+        const routes = routesByEnvelope.get(session.envelope) ?? [];
+        routes.push(route);
+        routesByEnvelope.set(session.envelope, routes);
+        callback();
+      };
+      if (route.type === 'mailbox') return accept();
+      options.cases.writers(route.ticket).then(
+        (writers) => (writers ? accept() : answer(callback, smtpErrors.badCaseAddress(), 'rcpt')),
+        (error: unknown) => answer(callback, smtpErrors.temporary('database'), `rcpt: ${String(error)}`),
+      );
+    },
+
+    onData(stream, session, callback) {
+      readMessage(stream, options.maxMessageBytes)
+        .then(async (raw) => {
+          if (raw === null) throw smtpErrors.messageTooBig(options.maxMessageBytes);
+          const outcome = await options.ingest(ingestInput(raw, session, routesByEnvelope.get(session.envelope) ?? []));
+          hooks.onAccepted?.(outcome);
+          callback(null, `2.6.0 Queued as ${outcome.id}${outcome.kind === 'duplicate' ? ' (already received)' : ''}`);
+        })
+        .catch((error: unknown) => answer(callback, error, 'data'));
+    },
+  });
+
+  server.on('error', (error) => logger.warn({ err: error }, 'SMTP connection error'));
+  server.listen(options.port, options.host);
+  await once(server.server, 'listening');
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  logger.info({ host: options.host, port }, 'SMTP listener ready');
+
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    close() {
+      closing = true;
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return closed;
+    },
+  };
+}
+
+function ingestInput(raw: Buffer, session: SMTPServerSession, routes: Route[]): IngestInput {
+  const mailFrom = session.envelope.mailFrom;
+  return {
+    raw,
+    envelopeFrom: mailFrom ? mailFrom.address : '',
+    routes,
+    remoteIp: session.remoteAddress.replace(/^::ffff:/, ''),
+    helo: session.hostNameAppearsAs || '',
+  };
+}
+
+/**
+ * Reads the whole DATA stream (always to its end, or the client never gets a
+ * reply and retries), keeping at most `limit` bytes. Null when it was too big.
+ */
+function readMessage(stream: SMTPServerDataStream, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve(stream.sizeExceeded || size > limit ? null : Buffer.concat(chunks, size)));
+  });
+}

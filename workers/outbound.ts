@@ -1,0 +1,16 @@
+import type { Job } from 'bullmq';
+import type { CaseDeps } from '../src/cases/context.js';
+import { afterSent } from '../src/cases/delivered.js';
+import { deliverMessage, markUndeliverable } from '../src/outbound/deliver.js';
+import type { OutboundTransport } from '../src/outbound/transport.js';
+import type { JobData } from '../src/queue/queues.js';
+
+/** outbound queue: one recorded message handed to the relay. */
+export function outboundProcessor(deps: CaseDeps, transport: OutboundTransport) {
+  const deliverDeps = { db: deps.db, transport, now: deps.now, logger: deps.logger, afterSent: (tx: Parameters<typeof afterSent>[0], sent: Parameters<typeof afterSent>[2]) => afterSent(tx, deps, sent) };
+  return (job: Job<JobData['outbound']>) => deliverMessage(job.data.messageId, deliverDeps);
+}
+
+export function outboundExhausted(deps: Pick<CaseDeps, 'db'>) {
+  return (job: Job<JobData['outbound']>, error: Error) => markUndeliverable(job.data.messageId, error.message, deps);
+}
