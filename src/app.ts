@@ -172,6 +172,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (roles.includes('web')) {
       const app = createWebApp({
         db: db.prisma,
+        cases: caseDeps,
         secrets: config.secrets,
         now,
         logger,

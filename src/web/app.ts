@@ -3,11 +3,14 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
+import type { CaseDeps } from '../cases/context.js';
+import { actionsApi } from './api/actions.js';
 import { casesApi } from './api/cases.js';
 import { adminAuth, apiAuth } from './auth.js';
 
 export interface WebDeps {
   db: Db;
+  cases: CaseDeps;
   secrets: { API_TOKEN: string; ADMIN_PASSWORD: string };
   now: () => Date;
   logger: Logger;
@@ -51,6 +54,7 @@ export function createWebApp(deps: WebDeps): Hono {
 
   app.use('/api/*', api);
   app.route('/api', casesApi(deps));
+  app.route('/api', actionsApi(deps.cases));
   deps.extend?.(app, { admin, api });
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
