@@ -72,17 +72,21 @@ export async function sendCaseMessage<N extends TemplateName>(
 
 /**
  * In-Reply-To: the latest message we received from this recipient (or the
- * case's first message); References: the case's messages, oldest first, bounded.
+ * case's first message); References: the messages this recipient has seen,
+ * oldest first, bounded. Only those: the Message-ID of a specialist's own
+ * reply would tell the complainant where the specialist works.
  */
 async function threadHeaders(tx: Tx, caseId: string, to: string, explicit?: string | null) {
+  const recipient = to.toLowerCase();
   const messages = await tx.caseMessage.findMany({
     where: { caseId },
     orderBy: { at: 'asc' },
-    select: { messageId: true, direction: true, from: true },
-    take: 50,
+    select: { messageId: true, direction: true, from: true, to: true },
+    take: 200,
   });
-  const fromRecipient = messages.filter((m) => m.direction === 'in' && m.from.toLowerCase() === to.toLowerCase());
-  const inReplyTo = explicit ?? fromRecipient.at(-1)?.messageId ?? messages[0]?.messageId ?? null;
-  const references = messages.map((m) => m.messageId).filter((id) => id !== inReplyTo).slice(-19);
+  const seen = messages.filter((m) => (m.direction === 'in' ? m.from.toLowerCase() === recipient : m.to.includes(recipient)));
+  const fromRecipient = seen.filter((m) => m.direction === 'in');
+  const inReplyTo = explicit ?? fromRecipient.at(-1)?.messageId ?? null;
+  const references = seen.map((m) => m.messageId).filter((id) => id !== inReplyTo).slice(-19);
   return { inReplyTo, references };
 }

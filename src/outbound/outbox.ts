@@ -1,4 +1,4 @@
-import { brandDomain } from '../config/brands.js';
+import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { appendEvent } from '../cases/events.js';
@@ -27,7 +27,8 @@ export function isRobotAddress(address: string): boolean {
 /**
  * Writes an outgoing message into the case's record, inside the caller's
  * transaction, as `queued` — or as `suppressed` when loop protection says no
- * (a robot address, or the recipient's daily cap of automatic messages reached).
+ * (a robot address, or an outside recipient's daily cap of automatic messages
+ * reached; the desk's own addresses have no cap).
  * The job that sends it is queued after the commit (`dispatchQueued`).
  */
 export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed: ComposedMessage, policy: OutboxPolicy): Promise<RecordOutcome> {
@@ -39,7 +40,7 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
   let suppressedBecause: string | null = null;
   if (isRobotAddress(to)) {
     suppressedBecause = 'robot_recipient';
-  } else if (message.autoSubmitted) {
+  } else if (message.autoSubmitted && !isDeskAddress(message.brand, to)) {
     const since = new Date(policy.now().getTime() - 24 * 3_600_000);
     const sent = await tx.caseMessage.count({
       where: { direction: 'out', autoSubmitted: true, to: { has: to }, at: { gte: since }, status: { not: 'suppressed' } },
@@ -75,6 +76,11 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
     return { kind: 'suppressed', id: composed.id, reason: suppressedBecause };
   }
   return { kind: 'queued', id: composed.id };
+}
+
+/** The desk's own people: loop protection's daily cap is for the outside world. */
+function isDeskAddress(brand: Brand, address: string): boolean {
+  return address === brand.specialistAddress || isStaff(brand, address);
 }
 
 export function outboundJobId(messageRowId: string): string {

@@ -51,7 +51,8 @@ export const staff: TemplateSet<StaffTemplateName> = {
       `Sender check:  ${oneLine(v.verdictSummary, 300)}`,
     ].filter((line): line is string => typeof line === 'string');
     return {
-      subject: `New ${KIND_LABELS[v.caseKind]} from ${oneLine(v.complainant)}`,
+      // "[TICKET] kind: original subject": the desk's mail client sorts and threads by it.
+      subject: `${v.caseKind}: ${oneLine(v.originalSubject ?? `from ${v.complainant}`)}`,
       text: paragraphs(
         `A new case has been opened and needs a specialist.`,
         lines.join('\n'),
