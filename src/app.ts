@@ -27,6 +27,7 @@ import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
 import { deadlinesProcessor } from '../workers/deadlines.js';
 import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
+import { measuresExhausted, measuresProcessor } from '../workers/measures.js';
 import { outboundExhausted, outboundProcessor } from '../workers/outbound.js';
 
 export interface AppOptions {
@@ -148,6 +149,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
         startWorker('outbound', outboundProcessor(caseDeps, transport), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: outboundExhausted(caseDeps) }),
         startWorker('deadlines', deadlinesProcessor(caseDeps), { ...common, concurrency: 4 }),
+        startWorker('measures', measuresProcessor(caseDeps, { defaultUrl: env.MEASURES_WEBHOOK_URL, secret: config.secrets.WEBHOOK_SECRET }), {
+          ...common,
+          concurrency: 4,
+          onExhausted: measuresExhausted(caseDeps),
+        }),
       );
       const sending = transport;
       closers.unshift(() => sending.close());

@@ -4,11 +4,13 @@ import { brandOf, type CaseDeps } from './context.js';
 import { changeState } from './state.js';
 
 /**
- * What a delivered message means for its case: the acknowledgement going out
- * meets the acknowledge deadline and moves a received case to acknowledged.
+ * What a delivered message means for its case: the acknowledgement (or the
+ * incomplete-report reply) going out meets the acknowledge deadline and moves
+ * a received case to acknowledged.
  */
 export async function afterSent(tx: Tx, deps: Pick<CaseDeps, 'brands'>, sent: { caseId: string; kind: string; at: Date }): Promise<void> {
-  if (sent.kind !== 'ack') return;
+  // The incomplete-report reply also tells the writer we have their report.
+  if (sent.kind !== 'ack' && sent.kind !== 'incomplete_report') return;
   const theCase = await tx.case.findUnique({ where: { id: sent.caseId }, select: { id: true, state: true, brand: true } });
   if (!theCase) return;
   await settleDeadline(tx, brandOf(deps, theCase.brand), theCase.id, 'acknowledge', 'met', sent.at);

@@ -1,10 +1,12 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Verdict } from '../intake/authenticate.js';
+import type { CaseEvidence } from '../mail/evidence/index.js';
 import { readHeaderBlock, type HeaderView } from '../mail/headers.js';
 import { bodyText, parseMessage, type ParsedMail } from '../mail/parse.js';
 import type { Route } from '../smtp/recipients.js';
 import { brandOf, Effects, inTransaction, type CaseDeps } from './context.js';
+import { collectEvidence } from './evidence.js';
 import { appendEvent } from './events.js';
 import { handleComplainantMessage } from './handlers/complainant.js';
 import { handleCustomerMessage } from './handlers/customer.js';
@@ -28,6 +30,8 @@ export interface Incoming {
   verdict: Verdict;
   receivedAt: Date;
   messageId: string;
+  /** For messages about abuse: the reported messages found in it, analysed and graded. */
+  evidence: CaseEvidence | null;
 }
 
 export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
@@ -47,6 +51,7 @@ export async function processInbound(inboundId: string, deps: CaseDeps): Promise
   }
   const incoming = await loadIncoming(inboundId, deps);
   const brand = brandOf(deps, incoming.route.brandId);
+  if (concernsAbuse(incoming)) incoming.evidence = await collectEvidence(incoming.raw, brand, deps);
 
   await inTransaction(deps, async (tx, effects) => {
     // Re-checked inside the transaction: two workers may have picked up copies of the job.
@@ -130,7 +135,14 @@ async function loadIncoming(inboundId: string, deps: CaseDeps): Promise<Incoming
     receivedAt: stored.receivedAt,
     // A message without a Message-ID still needs one to be threaded to.
     messageId: stored.messageId ?? `<${inboundId}@received.invalid>`,
+    evidence: null,
   };
+}
+
+/** Reports to abuse@, and replies in abuse cases (they may carry the spam we asked for). */
+function concernsAbuse(incoming: Incoming): boolean {
+  if (incoming.route.type === 'mailbox') return incoming.route.mailbox === 'abuse';
+  return incoming.route.ticket.startsWith('ABU-') || /\[ABU-\d{4}-\d{6,9}\]/i.test(incoming.headers.subject);
 }
 
 /** After a crash between commit and queueing: queue what the case still waits for. */

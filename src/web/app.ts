@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CaseDeps } from '../cases/context.js';
 import { actionsApi } from './api/actions.js';
 import { casesApi } from './api/cases.js';
+import { managedApi } from './api/managed.js';
 import { adminAuth, apiAuth } from './auth.js';
 
 export interface WebDeps {
@@ -55,6 +56,7 @@ export function createWebApp(deps: WebDeps): Hono {
   app.use('/api/*', api);
   app.route('/api', casesApi(deps));
   app.route('/api', actionsApi(deps.cases));
+  app.route('/api', managedApi(deps));
   deps.extend?.(app, { admin, api });
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));

@@ -6,8 +6,12 @@ import { openDeadline, type DeadlineRef } from '../../deadlines/schedule.js';
 import { describeVerdict } from '../../intake/verdict-words.js';
 import { detectLanguage } from '../../mail/language.js';
 import { newId } from '../../lib/ids.js';
+import { summariseEvidence } from '../../mail/evidence/index.js';
 import type { CaseDeps, Effects } from '../context.js';
 import { appendEvent } from '../events.js';
+import { caseEvidence, mergeEvidence, recordEvidence, reportKey } from '../evidence.js';
+import { openHearing } from '../hearing.js';
+import { changeState } from '../state.js';
 import type { Incoming } from '../intake.js';
 import { sendCaseMessage } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
@@ -22,6 +26,13 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
   const mailbox: Mailbox = incoming.route.type === 'mailbox' ? incoming.route.mailbox : 'complaints';
   const kind = KIND_OF_MAILBOX[mailbox];
   const silent = Boolean(incoming.route.machineReport);
+  const evidence = kind === 'abuse' ? incoming.evidence : null;
+  const key = silent ? reportKey(incoming.sender, evidence) : null;
+  if (key) {
+    const grouped = await joinReportGroup(tx, effects, deps, brand, incoming, key);
+    if (grouped) return grouped;
+  }
+
   const calendar = calendarForBrand(brand);
   const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
   const ticket = await nextTicket(tx, TICKET_PREFIX[mailbox], year);
@@ -39,6 +50,7 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
       complainantAddress: incoming.sender,
       complainantName: incoming.senderName,
       silent,
+      reportKey: key,
       receivedAt: incoming.receivedAt,
     },
   });
@@ -50,27 +62,59 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
     data: { ticket, mailbox, language, silent, ...(incoming.parseError ? { parseError: incoming.parseError } : {}) },
   });
   await recordOriginal(tx, theCase, incoming);
+  if (evidence) await recordEvidence(tx, theCase, evidence, 'system');
 
+  // A spam report without the spam cannot be acted on: ask for it instead of promising an answer.
+  const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;
   const deadlines: DeadlineRef[] = [];
   if (kind !== 'feedback' && !silent) {
     deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'acknowledge', start: incoming.receivedAt }));
-    deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: incoming.receivedAt }));
+    if (!incomplete) deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: incoming.receivedAt }));
     effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
   }
 
-  if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines);
+  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase);
+  else if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines);
   await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines);
+  if (evidence && evidence.complete) await openHearing(tx, effects, deps, brand, theCase, evidence);
   return theCase.id;
 }
 
-export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming): Promise<void> {
+/** The incomplete-report reply (SPEC section 6); the case waits for the complete message. */
+export async function askForTheReportedMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case): Promise<void> {
+  await sendCaseMessage(
+    tx, effects, deps, theCase, theCase.complainantAddress, 'incomplete_report', theCase.language as Brand['defaultLanguage'],
+    { ticket: theCase.ticket, brandName: brand.name, timeZone: brand.timeZone },
+    { kind: 'incomplete_report', autoSubmitted: 'auto-replied', dedupeKey: `ack:${theCase.id}` },
+  );
+  await changeState(tx, theCase, 'awaiting_information', 'system', 'the report does not contain the complete spam message');
+}
+
+/** A machine report joins the open case of the same reporter and domain, silently. */
+async function joinReportGroup(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming, key: string): Promise<string | null> {
+  const since = new Date(incoming.receivedAt.getTime() - brand.reportGroupingHours * 3_600_000);
+  const existing = await tx.case.findFirst({
+    where: { brand: brand.id, reportKey: key, receivedAt: { gte: since }, state: { notIn: ['resolved', 'closed'] } },
+    orderBy: { receivedAt: 'desc' },
+  });
+  if (!existing) return null;
+  await recordOriginal(tx, existing, incoming, 'report');
+  if (incoming.evidence) {
+    const merged = mergeEvidence(caseEvidence(existing), incoming.evidence);
+    await recordEvidence(tx, existing, merged, 'system');
+    if (merged.complete) await openHearing(tx, effects, deps, brand, existing, merged);
+  }
+  return existing.id;
+}
+
+export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming, kind = 'original'): Promise<void> {
   await tx.caseMessage.create({
     data: {
       id: incoming.inboundId,
       caseId: theCase.id,
       direction: 'in',
       role: 'complainant',
-      kind: 'original',
+      kind,
       messageId: incoming.messageId,
       inReplyTo: incoming.headers.inReplyTo ?? null,
       references: incoming.headers.references,
@@ -126,6 +170,7 @@ async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand
       language: theCase.language as Brand['defaultLanguage'],
       timeZone: brand.timeZone,
       commandsHelp: true,
+      ...(incoming.evidence && theCase.kind === 'abuse' ? { evidenceSummary: summariseEvidence(incoming.evidence) } : {}),
     },
     {
       kind: 'notice',

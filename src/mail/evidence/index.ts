@@ -33,7 +33,11 @@ export type * from './types.js';
 export interface EvidenceDeps {
   resolver: Resolver;
   trustedRelays: string[];
-  lookup: ManagedLookup;
+  /**
+   * What we manage, or how to load just the part a report needs: the
+   * registrable domains and IPs it names (the managed tables can be large).
+   */
+  lookup: ManagedLookup | ((candidates: { domains: string[]; ips: string[] }) => Promise<ManagedLookup>);
   now?: Date;
   limits?: ExtractionLimits;
 }
@@ -95,7 +99,15 @@ export async function buildEvidence(raw: Buffer, deps: EvidenceDeps): Promise<Ca
     }
   }
 
-  const graded = gradeEvidence(analysed, deps.lookup, claimsOf(extraction.arf, extraction.xarf));
+  const claims = claimsOf(extraction.arf, extraction.xarf);
+  const lookup =
+    typeof deps.lookup === 'function'
+      ? await deps.lookup({
+          domains: [...new Set(analysed.flatMap((m) => m.domains.map((d) => d.domain)))],
+          ips: [...new Set([...analysed.flatMap((m) => (m.originIp ? [m.originIp] : [])), ...claims.map((c) => c.ip)])],
+        })
+      : deps.lookup;
+  const graded = gradeEvidence(analysed, lookup, claims);
   const reportedMessages: StoredMessageEvidence[] = analysed.map((message, i) => {
     const { text: _text, domains, ...rest } = message;
     const gradedDomains = graded.perReport[i]?.domains ?? [];

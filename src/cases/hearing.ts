@@ -1,0 +1,75 @@
+import type { Brand, Language } from '../config/brands.js';
+import { LANGUAGES } from '../config/brands.js';
+import type { Tx } from '../db/index.js';
+import type { Case } from '../generated/prisma/client.js';
+import { openDeadline } from '../deadlines/schedule.js';
+import type { CaseEvidence } from '../mail/evidence/index.js';
+import type { CaseDeps, Effects } from './context.js';
+import { appendEvent } from './events.js';
+import type { MeasureName } from './measures.js';
+import { sendCaseMessage } from './messaging.js';
+
+/**
+ * The customer hearing (seeds: a domain is shut down when the complaint "is
+ * not doubtless disproved by the customer"): when evidence conclusively names a
+ * managed resource of a known account, that account's contact is told, with
+ * the evidence but never the reporter, and given a deadline to answer.
+ */
+export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence): Promise<boolean> {
+  const suggested = evidence.suggestedMeasure;
+  if (evidence.grade !== 'conclusive' || !suggested?.account) return false;
+  const account = await tx.account.findUnique({ where: { account: suggested.account } });
+  if (!account) {
+    await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
+    return false;
+  }
+  const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
+  if (already) return false;
+
+  const now = deps.now();
+  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: now });
+  effects.deadlines.push({ brand, deadline });
+  const language = (LANGUAGES as readonly string[]).includes(account.language) ? (account.language as Language) : brand.defaultLanguage;
+  await appendEvent(tx, {
+    caseId: theCase.id,
+    type: 'customer_notified',
+    actor: 'system',
+    data: { account: account.account, email: account.email.toLowerCase(), domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
+  });
+  await sendCaseMessage(
+    tx, effects, deps, theCase, account.email.toLowerCase(), 'customer_hearing', language,
+    {
+      ticket: theCase.ticket,
+      brandName: brand.name,
+      domain: suggested.target,
+      measure: suggested.measure as MeasureName,
+      evidenceSummary: hearingEvidence(evidence),
+      respondBy: deadline.dueAt,
+      timeZone: brand.timeZone,
+      withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
+    },
+    { kind: 'hearing', autoSubmitted: 'auto-generated', role: 'system', dedupeKey: `hearing:${theCase.id}` },
+  );
+  return true;
+}
+
+/** What the customer may see: the reported message's relevant headers and URLs, not who reported it. */
+function hearingEvidence(evidence: CaseEvidence): string {
+  return evidence.reportedMessages
+    .slice(0, 5)
+    .map((message, index) => {
+      const lines = [
+        `Reported message ${index + 1}:`,
+        message.date ? `  Date: ${message.date}` : null,
+        message.subject ? `  Subject: ${message.subject}` : null,
+        message.fromAddress ? `  From: ${message.fromAddress}` : null,
+        message.returnPath ? `  Return-Path: ${message.returnPath}` : null,
+        message.originIp ? `  Sent from IP: ${message.originIp}` : null,
+        message.messageId ? `  Message-ID: ${message.messageId}` : null,
+        ...message.urls.slice(0, 10).map((url) => `  Link: ${url}`),
+        ...message.domains.filter((d) => d.managed && d.conclusive).map((d) => `  Concerns: ${d.domain} (${d.role})`),
+      ];
+      return lines.filter((line): line is string => line !== null).join('\n');
+    })
+    .join('\n\n');
+}

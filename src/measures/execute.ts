@@ -1,0 +1,110 @@
+import { createHmac } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+import type { Language } from '../config/brands.js';
+import { brandOf, inTransaction, type CaseDeps } from '../cases/context.js';
+import { caseEvidence } from '../cases/evidence.js';
+import { appendEvent } from '../cases/events.js';
+import type { MeasureName } from '../cases/measures.js';
+import { sendCaseMessage } from '../cases/messaging.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { summariseEvidence } from '../mail/evidence/index.js';
+
+export interface MeasureDeps {
+  /** MEASURES_WEBHOOK_URL: used when a brand sets no measuresWebhook. */
+  defaultUrl?: string;
+  /** WEBHOOK_SECRET: the platform checks X-Signature with it. */
+  secret: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export function signBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * Hands a confirmed measure to the registrar's platform: a signed POST, retried
+ * by the queue with backoff until the platform says yes (at least once; the
+ * idempotency key lets it drop repeats). Its answer is kept on the measure.
+ */
+export async function executeMeasure(measureId: string, deps: CaseDeps, measures: MeasureDeps): Promise<'done' | 'not_pending'> {
+  const measure = await deps.db.measure.findUnique({ where: { id: measureId }, include: { case: true } });
+  if (!measure || measure.status !== 'pending') return 'not_pending';
+  const brand = brandOf(deps, measure.case.brand);
+  const url = brand.measuresWebhook ?? measures.defaultUrl;
+  if (!url) throw new UnrecoverableError(`no measures webhook: set measuresWebhook for brand ${brand.id} or MEASURES_WEBHOOK_URL`);
+
+  const evidence = caseEvidence(measure.case);
+  const body = JSON.stringify({
+    case: measure.case.ticket,
+    measure: measure.measure,
+    target: measure.target,
+    account: measure.account,
+    evidence: evidence ? summariseEvidence(evidence) : null,
+    idempotencyKey: measure.idempotencyKey,
+  });
+  const signal = AbortSignal.timeout(measures.timeoutMs ?? 10_000);
+  let response: Response;
+  try {
+    response = await (measures.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': signBody(body, measures.secret), 'Idempotency-Key': measure.idempotencyKey },
+      body,
+      signal,
+    });
+  } catch (error) {
+    await noteAttempt(deps, measureId, `request failed: ${(error as Error).message}`);
+    throw error;
+  }
+  const answer = (await response.text()).slice(0, 4_000);
+  if (!response.ok) {
+    await noteAttempt(deps, measureId, `platform answered ${response.status}: ${answer.slice(0, 300)}`);
+    throw new Error(`measures webhook answered ${response.status}`);
+  }
+
+  await inTransaction(deps, async (tx, effects) => {
+    const done = await tx.measure.updateMany({
+      where: { id: measureId, status: 'pending' },
+      data: { status: 'done', doneAt: deps.now(), attempts: { increment: 1 }, lastError: null, response: { status: response.status, body: parseAnswer(answer) } as Prisma.InputJsonValue },
+    });
+    if (done.count === 0) return;
+    await appendEvent(tx, { caseId: measure.caseId, type: 'measure_done', actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
+    const account = measure.account ? await tx.account.findUnique({ where: { account: measure.account } }) : null;
+    if (account) {
+      await sendCaseMessage(
+        tx, effects, deps, measure.case, account.email.toLowerCase(), 'measure_applied', account.language as Language,
+        { ticket: measure.case.ticket, brandName: brand.name, measure: measure.measure as MeasureName, target: measure.target },
+        { kind: 'measure_applied', autoSubmitted: 'auto-generated', dedupeKey: `measure-applied:${measure.id}` },
+      );
+    }
+  });
+  return 'done';
+}
+
+/** After the last retry: the measure failed, and the specialist hears of it. */
+export async function measureFailed(measureId: string, reason: string, deps: CaseDeps): Promise<void> {
+  await inTransaction(deps, async (tx, effects) => {
+    const measure = await tx.measure.findUnique({ where: { id: measureId }, include: { case: true } });
+    if (!measure || measure.status !== 'pending') return;
+    await tx.measure.update({ where: { id: measureId }, data: { status: 'failed', lastError: reason.slice(0, 500) } });
+    await appendEvent(tx, { caseId: measure.caseId, type: 'measure_failed', actor: 'system', reason: reason.slice(0, 500), data: { measure: measure.measure, target: measure.target } });
+    const brand = brandOf(deps, measure.case.brand);
+    await sendCaseMessage(
+      tx, effects, deps, measure.case, measure.case.assignee ?? brand.specialistAddress, 'measure_failed', 'en',
+      { ticket: measure.case.ticket, measure: measure.measure as MeasureName, target: measure.target, error: reason.slice(0, 500) },
+      { kind: 'measure_failed', autoSubmitted: 'auto-generated', dedupeKey: `measure-failed:${measure.id}` },
+    );
+  });
+}
+
+async function noteAttempt(deps: CaseDeps, measureId: string, error: string): Promise<void> {
+  await deps.db.measure.update({ where: { id: measureId }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 500) } }).catch((dbError: unknown) => deps.logger.warn({ err: dbError }, 'could not note a measure attempt'));
+}
+
+function parseAnswer(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
