@@ -19,6 +19,7 @@ import { closeConnection, producerConnection, waitReady } from './queue/connecti
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
+import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
 import { startSmtpListener, type SmtpListener } from './smtp/server.js';
 import { loadTls } from './smtp/tls.js';
@@ -67,23 +68,27 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const tokens = new ReplyTokens(config.secrets.REPLY_TOKEN_SECRET);
   const loopMarker = new LoopMarker(config.secrets.REPLY_TOKEN_SECRET);
   const metrics = createMetrics();
-  const closers: Array<() => Promise<void>> = [];
+  // Closed in two phases: first everything that takes work, together (the SMTP
+  // listener answers 421 to new sessions while messages under way finish, and
+  // workers drain); then what they needed, in order: transport, queues, database, Redis.
+  const front: Closer[] = [];
+  const back: Closer[] = [];
 
   let redis: RedisEndpoint | undefined;
   let database: Database | undefined;
   try {
     redis = await ensureRedis(env.REDIS_URL, config.dataDir, logger);
     const endpoint = redis;
-    closers.push(() => endpoint.stop());
+    back.push(() => endpoint.stop());
     database = await openDatabaseFromConfig(config, roles.includes('smtp') ? 20 : 10);
     const db = database;
-    closers.unshift(() => db.close());
+    back.unshift(() => db.close());
 
     const producer = producerConnection(redis.url, 'abuse-desk-producer');
     producer.on('error', (error) => logger.debug({ err: error }, 'Redis producer connection error'));
     await waitReady(producer, 10_000);
     const queues = createQueues(producer, env.QUEUE_PREFIX);
-    closers.unshift(async () => {
+    back.unshift(async () => {
       await queues.close();
       await closeConnection(producer);
     });
@@ -100,6 +105,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       resolver,
       now,
       logger,
+      measureRetryDelayMs: env.MEASURES_RETRY_DELAY_MS,
     };
 
     let smtp: SmtpListener | undefined;
@@ -125,17 +131,23 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         hostname: config.hostname,
         maxMessageBytes: env.MAX_MESSAGE_BYTES,
         tls,
-        maxClients: 500,
-        maxRecipients: 50,
-        socketTimeoutMs: 120_000,
+        maxClients: env.SMTP_MAX_CLIENTS,
+        maxRecipients: env.SMTP_MAX_RECIPIENTS,
+        socketTimeoutMs: env.SMTP_IDLE_TIMEOUT_MS,
         router: new RecipientRouter(config.brands, tokens),
+        limits: new SmtpRateLimits(producer, {
+          connectionsPerMinutePerIp: env.RATE_LIMIT_IP_PER_MINUTE,
+          messagesPerHourPerSender: env.RATE_LIMIT_SENDER_PER_HOUR,
+          exempt: env.RATE_LIMIT_EXEMPT,
+          prefix: env.QUEUE_PREFIX,
+        }),
         cases: directory,
         ingest: (input) => ingest(input, ingestDeps),
         logger,
         hooks: metrics.smtpHooks,
       });
       const listener = smtp;
-      closers.unshift(() => listener.close());
+      front.push(() => listener.close());
     }
 
     const workers: RunningWorker[] = [];
@@ -156,8 +168,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         }),
       );
       const sending = transport;
-      closers.unshift(() => sending.close());
-      closers.unshift(async () => {
+      back.unshift(() => sending.close());
+      front.push(async () => {
         await Promise.all(workers.map((worker) => worker.close()));
       });
       await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true }).catch((error: unknown) => logger.warn({ err: error }, 'start-up sweep failed'));
@@ -170,7 +182,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           sweep(sweepDeps, { graceMs: 60_000, includeDeadlines: round % 10 === 0 }).catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
         }, interval);
         timer.unref();
-        closers.unshift(async () => clearInterval(timer));
+        front.push(async () => clearInterval(timer));
       }
     }
 
@@ -191,7 +203,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       http = serve({ fetch: app.fetch, port: env.HTTP_PORT, hostname: env.HTTP_HOST }) as Server;
       await once(http, 'listening');
       const server = http;
-      closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      front.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       logger.info({ port: httpPort(http) }, 'web server ready');
     }
 
@@ -206,12 +218,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true });
       },
       stop(timeoutMs = env.SHUTDOWN_TIMEOUT_MS) {
-        stopping ??= closeAll(closers, timeoutMs, logger);
+        stopping ??= closeAll(front, back, timeoutMs, logger);
         return stopping;
       },
     };
   } catch (error) {
-    await closeAll(closers, 10_000, logger);
+    await closeAll(front, back, 10_000, logger);
     throw error;
   }
 }
@@ -221,17 +233,27 @@ function httpPort(server: Server): number {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-/** Closes in order (listeners first, storage last), each step raced against the deadline. */
-async function closeAll(closers: Array<() => Promise<void>>, timeoutMs: number, logger: Logger): Promise<void> {
+type Closer = () => Promise<void>;
+
+/** Closes the front together, then the back in order, each raced against the deadline. */
+async function closeAll(front: Closer[], back: Closer[], timeoutMs: number, logger: Logger): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const close of closers) {
-    const left = Math.max(100, deadline - Date.now());
+  const bounded = async (close: Closer) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), left);
+      timer = setTimeout(() => resolve('timeout'), Math.max(100, deadline - Date.now()));
     });
-    const result = await Promise.race([close().then(() => 'done' as const, (error: unknown) => (logger.warn({ err: error }, 'error while closing'), 'done' as const)), timeout]);
+    const done = close().then(
+      () => 'done' as const,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'error while closing');
+        return 'done' as const;
+      },
+    );
+    const result = await Promise.race([done, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') logger.warn('a component did not close in time; moving on');
-  }
+  };
+  await Promise.all(front.map(bounded));
+  for (const close of back) await bounded(close);
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** The environment variables the product reads, validated once at the entry point. */
@@ -12,6 +13,15 @@ const dnsServer = z.string().refine((entry) => {
   // a bare IPv6 address has colons of its own; accept it without a port
   return isIP(host) !== 0 || isIP(entry) === 6;
 }, 'expected ip or ip:port');
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const optionalString = z
   .string()
@@ -56,9 +66,29 @@ export const envSchema = z.object({
   REPLY_TOKEN_SECRET: optionalString,
   WEBHOOK_SECRET: optionalString,
   MEASURES_WEBHOOK_URL: url(['http:', 'https:']),
+  /** First retry of a failed measures webhook call; each further one waits twice as long (tests shorten it). */
+  MEASURES_RETRY_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   BRANDS_FILE: optionalString,
   TLS_CERT_FILE: optionalString,
   TLS_KEY_FILE: optionalString,
+  SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).default(500),
+  SMTP_MAX_RECIPIENTS: z.coerce.number().int().min(1).max(1000).default(50),
+  SMTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  RATE_LIMIT_SENDER_PER_HOUR: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_EXEMPT: z
+    .string()
+    .default('127.0.0.0/8,::1/128')
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      for (const entry of entries) {
+        if (!isCidr(entry)) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not a CIDR range` });
+          return z.NEVER;
+        }
+      }
+      return entries;
+    }),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   AUTO_REPLY_DAILY_CAP: z.coerce.number().int().min(1).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),

@@ -3,6 +3,7 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import type { Logger } from '../lib/logger.js';
 import type { CaseDirectory, IngestInput, IngestOutcome } from '../intake/ingest.js';
 import { SmtpError, smtpErrors } from './errors.js';
+import type { SmtpRateLimits } from './limits.js';
 import type { Route, RecipientRouter } from './recipients.js';
 
 export interface SmtpHooks {
@@ -22,6 +23,7 @@ export interface SmtpListenerOptions {
   maxRecipients: number;
   socketTimeoutMs: number;
   router: RecipientRouter;
+  limits?: SmtpRateLimits;
   cases: CaseDirectory;
   ingest(input: IngestInput): Promise<IngestOutcome>;
   logger: Logger;
@@ -30,8 +32,11 @@ export interface SmtpListenerOptions {
 
 export interface SmtpListener {
   readonly port: number;
-  /** Stops taking sessions (new ones get 421) and waits for those under way. */
-  close(): Promise<void>;
+  /**
+   * Stops taking work: new sessions get 421 while messages under way finish
+   * (stored and 250, or 4xx), then the listener closes. Safe to call twice.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -44,6 +49,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   const { logger, hooks = {} } = options;
   const routesByEnvelope = new WeakMap<object, Route[]>();
   let closing = false;
+  let inFlight = 0;
+  const remote = (session: SMTPServerSession) => session.remoteAddress.replace(/^::ffff:/, '');
 
   const answer = (callback: (err?: Error | null) => void, error: unknown, context: string) => {
     const smtpError = error instanceof SmtpError ? error : smtpErrors.temporary(context);
@@ -73,7 +80,20 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     onConnect(session, callback) {
       if (closing) return answer(callback, smtpErrors.shuttingDown(), 'connect');
       hooks.onSession?.();
-      callback();
+      if (!options.limits) return callback();
+      options.limits.connection(remote(session)).then(
+        () => callback(),
+        (error: unknown) => answer(callback, error, 'connect'),
+      );
+    },
+
+    onMailFrom(address, session, callback) {
+      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'mail');
+      if (!options.limits) return callback();
+      options.limits.message(remote(session), address.address).then(
+        () => callback(),
+        (error: unknown) => answer(callback, error, 'mail'),
+      );
     },
 
     onRcptTo(address, session, callback) {
@@ -94,6 +114,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     },
 
     onData(stream, session, callback) {
+      inFlight += 1;
       readMessage(stream, options.maxMessageBytes)
         .then(async (raw) => {
           if (raw === null) throw smtpErrors.messageTooBig(options.maxMessageBytes);
@@ -101,7 +122,10 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
           hooks.onAccepted?.(outcome);
           callback(null, `2.6.0 Queued as ${outcome.id}${outcome.kind === 'duplicate' ? ' (already received)' : ''}`);
         })
-        .catch((error: unknown) => answer(callback, error, 'data'));
+        .catch((error: unknown) => answer(callback, error, 'data'))
+        .finally(() => {
+          inFlight -= 1;
+        });
     },
   });
 
@@ -115,9 +139,13 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   let closed: Promise<void> | undefined;
   return {
     port,
-    close() {
+    close(graceMs = 15_000) {
       closing = true;
-      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      closed ??= (async () => {
+        const deadline = Date.now() + graceMs;
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
       return closed;
     },
   };
