@@ -95,6 +95,15 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Outbound mail: tries and first retry delay (doubling); their sum is how long before a message is dead-lettered. */
+  OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),
+  MEASURES_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** How long a job stays locked to a worker that stops answering (a killed worker's job is retried after it). */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** The sweep that re-queues stored work Redis lost: how often, and how old work must be. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
 });
 

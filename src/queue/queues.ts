@@ -29,13 +29,22 @@ const retention: JobsOptions = {
 
 export type Queues = { [K in QueueName]: Queue<JobData[K]> } & { close(): Promise<void> };
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+/** Retries per queue where the site wants other than the defaults. */
+export type RetryOverrides = Partial<Record<QueueName, { attempts?: number; delayMs?: number }>>;
+
+export function createQueues(connection: Redis, prefix: string, retries: RetryOverrides = {}): Queues {
+  const optionsFor = (name: QueueName): JobsOptions => {
+    const base = defaults[name];
+    const override = retries[name];
+    const delay = override?.delayMs ?? (base.backoff as { delay: number }).delay;
+    return { ...retention, ...base, attempts: override?.attempts ?? base.attempts, backoff: { type: 'exponential', delay } };
+  };
   const make = <K extends QueueName>(name: K) =>
     new Queue<JobData[K]>(name, {
       connection,
       prefix,
       skipWaitingForReady: true,
-      defaultJobOptions: { ...retention, ...defaults[name] },
+      defaultJobOptions: optionsFor(name),
     });
   const queues = {
     intake: make('intake'),

@@ -12,6 +12,7 @@ export interface WorkerOptions<K extends QueueName> {
   redisUrl: string;
   prefix: string;
   concurrency: number;
+  lockMs?: number;
   logger: Logger;
   hooks?: WorkerHooks;
   /** Called once a job has used its last attempt: the dead-letter step. */
@@ -44,7 +45,14 @@ export function startWorker<K extends QueueName>(
       options.hooks?.onCompleted?.(queue, performance.now() - started);
       return result;
     },
-    { connection, prefix: options.prefix, concurrency: options.concurrency, lockDuration: 60_000, maxStalledCount: 3 },
+    {
+      connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs ?? 60_000,
+      stalledInterval: Math.max(500, Math.floor((options.lockMs ?? 60_000) / 2)),
+      maxStalledCount: 3,
+    },
   );
   worker.on('failed', (job, error) => {
     const attempts = job?.opts.attempts ?? 1;
