@@ -87,7 +87,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const producer = producerConnection(redis.url, 'abuse-desk-producer');
     producer.on('error', (error) => logger.debug({ err: error }, 'Redis producer connection error'));
     await waitReady(producer, 10_000);
-    const queues = createQueues(producer, env.QUEUE_PREFIX);
+    const queues = createQueues(producer, env.QUEUE_PREFIX, {
+      outbound: { attempts: env.OUTBOUND_MAX_ATTEMPTS, delayMs: env.OUTBOUND_RETRY_DELAY_MS },
+      measures: { attempts: env.MEASURES_MAX_ATTEMPTS, delayMs: env.MEASURES_RETRY_DELAY_MS },
+    });
     back.unshift(async () => {
       await queues.close();
       await closeConnection(producer);
@@ -156,7 +159,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (roles.includes('worker')) {
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');
-      const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, logger, hooks: metrics.workerHooks };
+      const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
       workers.push(
         startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
         startWorker('outbound', outboundProcessor(caseDeps, transport), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: outboundExhausted(caseDeps) }),
@@ -172,14 +175,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       front.push(async () => {
         await Promise.all(workers.map((worker) => worker.close()));
       });
-      await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true }).catch((error: unknown) => logger.warn({ err: error }, 'start-up sweep failed'));
-      const interval = options.sweepIntervalMs ?? 30_000;
+      await sweep(sweepDeps, { graceMs: env.SWEEP_GRACE_MS, includeDeadlines: true }).catch((error: unknown) => logger.warn({ err: error }, 'start-up sweep failed'));
+      const interval = options.sweepIntervalMs ?? env.SWEEP_INTERVAL_MS;
       if (interval > 0) {
         let round = 0;
         const timer = setInterval(() => {
           round += 1;
           // Deadline jobs are re-checked every tenth round: there can be many.
-          sweep(sweepDeps, { graceMs: 60_000, includeDeadlines: round % 10 === 0 }).catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+          sweep(sweepDeps, { graceMs: env.SWEEP_GRACE_MS, includeDeadlines: round % 10 === 0 }).catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
         }, interval);
         timer.unref();
         front.push(async () => clearInterval(timer));
