@@ -33,6 +33,8 @@ export interface SigningKey {
   headerList?: string[];
   /** t= of the signature (default now). */
   signTime?: Date;
+  /** Signature expiry (x=). */
+  expires?: Date;
 }
 
 /** sender.test's RSA key, selector s1: signatures aligned with From @sender.test. */
@@ -87,6 +89,7 @@ export async function signMessage(raw: Buffer, key: SigningKey): Promise<Buffer>
     // mailauth 4.13 reads a colon-separated string here although its declaration says string[]
     headerList: key.headerList?.join(':') as unknown as string[] | undefined,
     signTime: key.signTime,
+    expires: key.expires,
     signatureData: [signer],
   });
   if (result.errors.length > 0) {
