@@ -6,7 +6,10 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { Brand } from '../config/brands.js';
 import type { Db } from '../db/index.js';
 import { QUEUE_NAMES, type Queues } from '../queue/queues.js';
+import { dashboardPages } from './dashboard/routes.js';
+import { absoluteBoardAssets } from './board-assets.js';
 import type { Metrics } from './metrics.js';
+import { registerDatabaseMetrics } from './metrics-collector.js';
 
 export interface DashboardDeps {
   db: Db;
@@ -16,14 +19,36 @@ export interface DashboardDeps {
   now: () => Date;
 }
 
-/** The queues (bull-board) behind the admin password, and /metrics behind the API token. */
+/**
+ * The dashboard pages and the queues (bull-board) behind the admin password,
+ * and /metrics behind the API token. The guards go on before any route.
+ */
 export function mountDashboard(app: Hono, guards: { admin: MiddlewareHandler; api: MiddlewareHandler }, deps: DashboardDeps): void {
   const board = new HonoAdapter(serveStatic);
-  createBullBoard({ queues: QUEUE_NAMES.map((name) => new BullMQAdapter(deps.queues[name])), serverAdapter: board });
+  const assets = '/admin/queues/static';
+  createBullBoard({
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(deps.queues[name])),
+    serverAdapter: board,
+    // Absolute paths: the board's own relative ones need a <base> that our CSP refuses.
+    options: {
+      uiConfig: {
+        boardTitle: 'abuse desk queues',
+        boardLogo: { path: `${assets}/images/logo.svg` },
+        favIcon: { default: `${assets}/images/logo.svg`, alternative: `${assets}/favicon-32x32.png` },
+        miscLinks: [{ text: 'Dashboard', url: '/admin' }],
+        hideDocsLink: true,
+      },
+    },
+  });
   board.setBasePath('/admin/queues');
   app.use('/admin/*', guards.admin);
   app.use('/admin', guards.admin);
+  app.use('/admin/queues', absoluteBoardAssets('/admin/queues'));
+  app.use('/admin/queues/*', absoluteBoardAssets('/admin/queues'));
   app.route('/admin/queues', board.registerPlugin());
+  app.route('/admin', dashboardPages(deps));
+
+  registerDatabaseMetrics(deps.metrics.registry, deps);
 
   app.use('/metrics', guards.api);
   app.get('/metrics', async (c) => {

@@ -1,0 +1,83 @@
+import { Hono, type Context } from 'hono';
+import type { Brand } from '../../config/brands.js';
+import { caseView, InvalidFilterError, listCases } from '../../cases/view.js';
+import type { Db } from '../../db/index.js';
+import type { Queues } from '../../queue/queues.js';
+import { serveAsset } from './assets.js';
+import { CasePage } from './case-page.js';
+import { CasesListPage } from './cases-list.js';
+import { caseCsvStream } from './csv.js';
+import { filtersFromQuery } from './filters.js';
+import { ErrorPage, page } from './layout.js';
+import { loadOverview, OverviewPage } from './overview.js';
+import { caseExtras } from './queries.js';
+
+export interface DashboardPagesDeps {
+  db: Db;
+  queues: Queues;
+  brands: Map<string, Brand>;
+  now: () => Date;
+}
+
+const PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+function badFilter(c: Context, error: InvalidFilterError) {
+  return c.html(page(<ErrorPage title="Bad filter" message={error.message} />), 400);
+}
+
+/**
+ * The dashboard pages, relative to /admin. They carry no guard of their own:
+ * mount.ts puts the admin guard on /admin and /admin/* before routing here.
+ */
+export function dashboardPages(deps: DashboardPagesDeps): Hono {
+  const pages = new Hono();
+
+  pages.get('/', async (c) => {
+    const data = await loadOverview(deps.db, deps.queues, deps.now());
+    return c.html(page(<OverviewPage data={data} />));
+  });
+
+  pages.get('/assets/:name', serveAsset);
+
+  pages.get('/cases', async (c) => {
+    const query = c.req.query();
+    const filters = filtersFromQuery(query);
+    const now = deps.now();
+    const limit = query.limit ? Number(query.limit) : PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      return badFilter(c, new InvalidFilterError(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
+    }
+    try {
+      const result = await listCases(deps.db, filters, { cursor: query.cursor || undefined, limit }, now);
+      const brands = [...deps.brands.keys()].sort();
+      return c.html(page(<CasesListPage filters={filters} brands={brands} items={result.items} limit={limit === PAGE_SIZE ? null : limit} nextCursor={result.nextCursor} paged={Boolean(query.cursor)} now={now} />));
+    } catch (error) {
+      if (error instanceof InvalidFilterError) return badFilter(c, error);
+      throw error;
+    }
+  });
+
+  pages.get('/cases.csv', async (c) => {
+    const now = deps.now();
+    try {
+      const body = await caseCsvStream(deps.db, filtersFromQuery(c.req.query()), now);
+      return c.body(body, 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="cases-${now.toISOString().slice(0, 10)}.csv"`,
+      });
+    } catch (error) {
+      if (error instanceof InvalidFilterError) return c.text(error.message, 400);
+      throw error;
+    }
+  });
+
+  pages.get('/cases/:ticket', async (c) => {
+    const ticket = c.req.param('ticket');
+    const [view, extras] = await Promise.all([caseView(deps.db, ticket), caseExtras(deps.db, ticket)]);
+    if (!view || !extras) return c.html(page(<ErrorPage title="No such case" message={`There is no case ${ticket}.`} />), 404);
+    return c.html(page(<CasePage view={view} extras={extras} now={deps.now()} />));
+  });
+
+  return pages;
+}
