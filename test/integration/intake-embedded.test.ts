@@ -27,7 +27,7 @@ describe('intake on the embedded database', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(t.transport.to(`sanne@${SENDER_DOMAIN}`)).toHaveLength(1);
     expect(await t.app.database.prisma.case.count()).toBe(1);
-    const view = await (await fetch(`http://127.0.0.1:${t.httpPort}/api/cases?kind=feedback`, { headers: { Authorization: 'Bearer test-api-token' } })).json();
+    const view = (await (await fetch(`http://127.0.0.1:${t.httpPort}/api/cases?kind=feedback`, { headers: { Authorization: 'Bearer test-api-token' } })).json()) as { items: unknown[] };
     expect(view.items[0]).toMatchObject({ kind: 'feedback', language: 'nl' });
   });
 });
