@@ -108,7 +108,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       resolver,
       now,
       logger,
-      measureRetryDelayMs: env.MEASURES_RETRY_DELAY_MS,
     };
 
     let smtp: SmtpListener | undefined;

@@ -98,9 +98,15 @@ export async function performAction(tx: Tx, effects: Effects, deps: CaseDeps, th
       require(theCase.kind === 'abuse', 'measures apply to abuse cases');
       require(open, `the case is ${state}`);
       return proposeMeasure(tx, effects, deps, theCase, action.measure as MeasureName, action.target, context.actor);
-    case 'dismiss':
+    case 'dismiss': {
       require(open, `the case is ${state}`);
-      return dismissMeasures(tx, deps, theCase, action.reason ?? null, context.actor);
+      const outcome = await dismissMeasures(tx, deps, theCase, action.reason ?? null, context.actor);
+      if (outcome.kind === 'in_effect') {
+        const where = outcome.status === 'done' ? 'carried out' : 'being sent to the platform';
+        throw new ActionConflict(`${outcome.measure} ${outcome.target} is already ${where}; a dismissal cannot undo it (reverse it on the platform and record that with #internal)`);
+      }
+      return;
+    }
   }
 }
 
@@ -156,7 +162,8 @@ async function extend(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, th
 
 async function resolve(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, outcome: string | undefined, context: ActionContext): Promise<void> {
   const now = deps.now();
-  const measures = await tx.measure.findMany({ where: { caseId: theCase.id, status: 'done' }, select: { measure: true, target: true } });
+  // Confirmed measures still being sent count too: the complainant is told what was decided (a failure alerts the specialist).
+  const measures = await tx.measure.findMany({ where: { caseId: theCase.id, status: { in: ['pending', 'done'] } }, orderBy: { at: 'asc' }, select: { measure: true, target: true } });
   if (!theCase.silent && theCase.kind !== 'feedback') {
     await sendCaseMessage(
       tx, effects, deps, theCase, theCase.complainantAddress, 'outcome', theCase.language as Language,

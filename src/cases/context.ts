@@ -31,7 +31,8 @@ export interface CaseDeps {
 export class Effects {
   readonly outbound: string[] = [];
   readonly deadlines: Array<{ brand: Brand; deadline: DeadlineRef; previousDue?: Date }> = [];
-  readonly measures: string[] = [];
+  /** Measures to send: each request its own job, so a measure sent again is not taken for the old job. */
+  readonly measures: Array<{ measureId: string; jobId: string }> = [];
 
   async apply(deps: Pick<CaseDeps, 'queues' | 'now'>): Promise<void> {
     await dispatchQueued(deps.queues, this.outbound);
@@ -46,7 +47,7 @@ export class Effects {
       await scheduleDeadlineJobs(deps.queues, brand, list.map((e) => e.deadline), deps.now(), previous);
     }
     if (this.measures.length > 0) {
-      await deps.queues.measures.addBulk(this.measures.map((id) => ({ name: 'execute', data: { measureId: id }, opts: { jobId: `measure-${id}` } })));
+      await deps.queues.measures.addBulk(this.measures.map(({ measureId, jobId }) => ({ name: 'execute', data: { measureId }, opts: { jobId } })));
     }
   }
 }

@@ -43,7 +43,7 @@ export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, bran
       brandName: brand.name,
       domain: suggested.target,
       measure: suggested.measure as MeasureName,
-      evidenceSummary: hearingEvidence(evidence),
+      evidenceSummary: withholdReporter(hearingEvidence(evidence), theCase),
       respondBy: deadline.dueAt,
       timeZone: brand.timeZone,
       withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
@@ -72,4 +72,27 @@ function hearingEvidence(evidence: CaseEvidence): string {
       return lines.filter((line): line is string => line !== null).join('\n');
     })
     .join('\n\n');
+}
+
+const WITHHELD = '[…]';
+
+/**
+ * Spam greets its victim, who is usually the reporter: a Subject or a link may
+ * carry their name or address. The template masks whole addresses; names and
+ * address local parts are masked here, as whole words, before it sees them.
+ */
+function withholdReporter(text: string, theCase: Pick<Case, 'complainantAddress' | 'complainantName'>): string {
+  const address = theCase.complainantAddress.toLowerCase();
+  const local = address.slice(0, address.lastIndexOf('@'));
+  const fragments = [local, theCase.complainantName ?? ''].flatMap((value) => [value, ...value.split(/[\s.,_+-]+/)]);
+  // Short fragments ("Jo", "de") would blank out unrelated words.
+  const words = [address, address.replace('@', '%40'), ...fragments].filter((value) => value.length >= 3);
+  const unique = [...new Set(words.map((word) => word.toLowerCase()))].sort((a, b) => b.length - a.length);
+  if (unique.length === 0) return text;
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${unique.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+  return text.replace(pattern, WITHHELD);
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
 import { newId } from '../lib/ids.js';
-import type { CaseDeps, Effects } from './context.js';
+import { managedRangeOf } from '../managed/lookup.js';
+import { settleDeadline } from '../deadlines/settle.js';
+import { brandOf, type CaseDeps, type Effects } from './context.js';
 import { appendEvent } from './events.js';
 
 export const MEASURE_NAMES = ['suspend-domain', 'block-account', 'deactivate-service'] as const;
@@ -16,48 +19,84 @@ export function measureIdempotencyKey(ticket: string, measure: string, target: s
 
 /**
  * A specialist confirms a measure: it is recorded as pending and handed to the
- * measures queue, which sends it to the registrar's platform. Confirming the
- * same measure twice changes nothing.
+ * measures queue, which sends it to the registrar's platform. Confirming a
+ * measure pending or done changes nothing; one that failed or was dismissed
+ * is sent again (the measure_failed alert tells the specialist to do so),
+ * under the same idempotency key.
  */
-export async function proposeMeasure(tx: Tx, effects: Effects, _deps: CaseDeps, theCase: Case, measure: MeasureName, target: string, actor: string): Promise<void> {
+export async function proposeMeasure(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, measure: MeasureName, target: string, actor: string): Promise<void> {
   const key = measureIdempotencyKey(theCase.ticket, measure, target);
   const existing = await tx.measure.findUnique({ where: { idempotencyKey: key }, select: { id: true, status: true } });
-  if (existing && existing.status !== 'dismissed') return;
-  const registrable = getDomain(target.toLowerCase()) ?? target.toLowerCase();
-  const managed = await tx.managedDomain.findUnique({ where: { domain: registrable }, select: { account: true } });
+  if (existing && (existing.status === 'pending' || existing.status === 'done')) return;
+  const account = await accountOfTarget(tx, measure, target);
   const id = existing?.id ?? newId();
+  const at = deps.now();
   await tx.measure.upsert({
     where: { idempotencyKey: key },
-    create: { id, caseId: theCase.id, measure, target: target.toLowerCase(), account: managed?.account ?? null, idempotencyKey: key, requestedBy: actor },
-    update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null },
+    create: { id, caseId: theCase.id, measure, target: target.toLowerCase(), account, idempotencyKey: key, requestedBy: actor, at },
+    update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null, at },
   });
-  await appendEvent(tx, { caseId: theCase.id, type: 'measure_requested', actor, data: { measure, target, account: managed?.account ?? null } });
-  effects.measures.push(id);
+  await appendEvent(tx, { caseId: theCase.id, type: 'measure_requested', actor, data: { measure, target, account, again: existing !== null } });
+  // A new job id per request: the failed job of an earlier one is kept, and BullMQ ignores a known id.
+  effects.measures.push({ measureId: id, jobId: `measure-${id}-${at.getTime()}` });
 }
 
+/** The customer account the platform acts on: the account itself, the range's holder for an IP, or the domain's. */
+async function accountOfTarget(tx: Tx, measure: MeasureName, target: string): Promise<string | null> {
+  const value = target.toLowerCase();
+  if (measure === 'block-account') return target;
+  if (isIP(value)) return (await managedRangeOf(tx, value))?.account ?? null;
+  const registrable = getDomain(value) ?? value;
+  const managed = await tx.managedDomain.findUnique({ where: { domain: registrable }, select: { account: true } });
+  return managed?.account ?? null;
+}
+
+export type DismissOutcome =
+  | { kind: 'dismissed' }
+  /** A measure already carried out, or being sent: a dismissal cannot stop it. */
+  | { kind: 'in_effect'; measure: string; target: string; status: string };
+
 /**
- * The customer disproved the complaint: the measure under consideration is
- * recorded as dismissed and the hearing deadline ends.
+ * The customer disproved the complaint: the measures not yet carried out (not
+ * sent, or failed) are recorded as dismissed — or, when none was confirmed,
+ * the suggested one — and the hearing deadline ends. A measure in effect is
+ * left as it is: the platform has acted, and the record must say so.
  */
-export async function dismissMeasures(tx: Tx, _deps: CaseDeps, theCase: Case, reason: string | null, actor: string): Promise<void> {
-  const pending = await tx.measure.updateMany({ where: { caseId: theCase.id, status: 'pending', attempts: 0 }, data: { status: 'dismissed', lastError: reason } });
-  const suggested = theCase.suggestedMeasure ? (JSON.parse(theCase.suggestedMeasure) as { measure?: string; target?: string }) : null;
-  if (pending.count === 0 && suggested?.measure && suggested.target) {
-    await tx.measure.upsert({
-      where: { idempotencyKey: measureIdempotencyKey(theCase.ticket, suggested.measure, suggested.target) },
-      create: {
-        id: newId(),
-        caseId: theCase.id,
-        measure: suggested.measure,
-        target: suggested.target,
-        idempotencyKey: measureIdempotencyKey(theCase.ticket, suggested.measure, suggested.target),
-        requestedBy: actor,
-        status: 'dismissed',
-        lastError: reason,
-      },
-      update: { status: 'dismissed', lastError: reason },
+export async function dismissMeasures(tx: Tx, deps: CaseDeps, theCase: Case, reason: string | null, actor: string): Promise<DismissOutcome> {
+  const stoppable = { caseId: theCase.id, OR: [{ status: 'pending', attempts: 0 }, { status: 'failed' }] };
+  const stopped = await tx.measure.updateMany({ where: stoppable, data: { status: 'dismissed', lastError: reason } });
+  if (stopped.count === 0) {
+    const inEffect = await tx.measure.findFirst({
+      where: { caseId: theCase.id, OR: [{ status: 'done' }, { status: 'pending', attempts: { gt: 0 } }] },
+      select: { measure: true, target: true, status: true },
     });
+    if (inEffect) return { kind: 'in_effect', ...inEffect };
+    await recordSuggestedAsDismissed(tx, theCase, reason, actor);
   }
-  await tx.deadline.updateMany({ where: { caseId: theCase.id, kind: 'customer_response', status: 'pending' }, data: { status: 'cancelled' } });
+  const brand = brandOf(deps, theCase.brand);
+  await settleDeadline(tx, brand, theCase.id, 'customer_response', 'cancelled', deps.now(), actor);
   await appendEvent(tx, { caseId: theCase.id, type: 'measure_dismissed', actor, reason });
+  return { kind: 'dismissed' };
+}
+
+/** Nothing was confirmed: the measure the evidence suggested is what the customer averted. */
+async function recordSuggestedAsDismissed(tx: Tx, theCase: Case, reason: string | null, actor: string): Promise<void> {
+  const suggested = theCase.suggestedMeasure ? (JSON.parse(theCase.suggestedMeasure) as { measure?: string; target?: string; account?: string | null }) : null;
+  if (!suggested?.measure || !suggested.target) return;
+  const idempotencyKey = measureIdempotencyKey(theCase.ticket, suggested.measure, suggested.target);
+  await tx.measure.upsert({
+    where: { idempotencyKey },
+    create: {
+      id: newId(),
+      caseId: theCase.id,
+      measure: suggested.measure,
+      target: suggested.target,
+      account: suggested.account ?? null,
+      idempotencyKey,
+      requestedBy: actor,
+      status: 'dismissed',
+      lastError: reason,
+    },
+    update: { lastError: reason },
+  });
 }

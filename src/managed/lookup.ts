@@ -55,6 +55,17 @@ export function managedLookupLoader(db: Db, brand: Brand) {
   };
 }
 
+/** The managed range holding `ip`, if any (the ranges are few: read whole). */
+export async function managedRangeOf(db: Pick<Db, 'managedRange'>, ip: string): Promise<{ cidr: string; account: string | null } | null> {
+  const rows = await db.managedRange.findMany({ select: { cidr: true, account: true } });
+  return (
+    rows.find((row) => {
+      const parsed = parseRange(row.cidr);
+      return parsed !== null && contains(parsed, ip);
+    }) ?? null
+  );
+}
+
 export function isValidCidr(cidr: string): boolean {
   return parseRange(cidr) !== null;
 }
