@@ -10,6 +10,8 @@ export interface CaseView {
   kind: string;
   abuseType: string | null;
   state: string;
+  /** The escalation step the case is at: 0 before any, 1, or 2 (two-step policy, by post). */
+  escalationStep: number;
   language: string;
   brand: string;
   subject: string;
@@ -74,6 +76,7 @@ export async function caseView(db: Db, ticket: string): Promise<CaseView | null>
     kind: theCase.kind,
     abuseType: theCase.abuseType,
     state: theCase.state,
+    escalationStep: theCase.escalationStep,
     language: theCase.language,
     brand: theCase.brand,
     subject: theCase.subject,

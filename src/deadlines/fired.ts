@@ -4,7 +4,7 @@ import { brandOf, inTransaction, type CaseDeps, type Effects } from '../cases/co
 import { appendEvent } from '../cases/events.js';
 import { sendCaseMessage } from '../cases/messaging.js';
 import { changeState } from '../cases/state.js';
-import { settleDeadline } from './settle.js';
+import { settleDeadlineRow } from './settle.js';
 import type { DeadlineKind } from './policies.js';
 
 export type FiredOutcome = 'stale' | 'reminded' | 'breached' | 'window_closed' | 'decision_requested';
@@ -43,17 +43,19 @@ async function due(tx: Tx, effects: Effects, deps: CaseDeps, deadline: Deadline 
   const kind = deadline.kind as DeadlineKind;
 
   if (kind === 'escalation_window') {
-    // The window ran its course: nobody escalated, so the case is resolved (the seeds).
-    await settleDeadline(tx, brand, theCase.id, kind, 'met', deadline.dueAt);
+    // The window ran its course: nobody escalated, so the case is resolved (the seeds)
+    // as of the window's end, however late the job woke: that is the date we tell
+    // anyone who escalates afterwards.
+    await settleDeadlineRow(tx, brand, deadline, 'met', deadline.dueAt);
     if (theCase.state === 'responded') {
-      await changeState(tx, theCase, 'resolved', 'system', 'no_escalation', { resolvedAt: now, resolution: 'no_escalation' });
+      await changeState(tx, theCase, 'resolved', 'system', 'no_escalation', { resolvedAt: deadline.dueAt, resolution: 'no_escalation' });
       await appendEvent(tx, { caseId: theCase.id, type: 'resolved', actor: 'system', reason: 'no_escalation' });
     }
     return 'window_closed';
   }
 
-  await tx.deadline.update({ where: { id: deadline.id }, data: { status: 'breached', breachedAt: now } });
-  await appendEvent(tx, { caseId: theCase.id, type: 'deadline_breached', actor: 'system', data: { kind, step: deadline.step, dueAt: deadline.dueAt.toISOString() } });
+  // Settled as breached now, with the margin so far; the late answer settles it again.
+  await settleDeadlineRow(tx, brand, deadline, 'breached', now);
   const to = theCase.assignee ?? brand.specialistAddress;
 
   if (kind === 'customer_response') {

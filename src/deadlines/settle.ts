@@ -1,5 +1,6 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
+import type { Deadline } from '../generated/prisma/client.js';
 import { appendEvent } from '../cases/events.js';
 import { calendarForBrand } from './calendar.js';
 import type { DeadlineKind } from './policies.js';
@@ -7,10 +8,8 @@ import type { DeadlineKind } from './policies.js';
 export type Settlement = 'met' | 'breached' | 'cancelled';
 
 /**
- * Settles a case's pending deadline of `kind` and records the SLA result:
- * met or breached against the original promise (an extension moves `dueAt` but
- * the SLA is judged against `originalDueAt`), with the margin in working
- * minutes (negative = early). Returns false when nothing was open.
+ * Settles a case's open deadline of `kind` (see `settleDeadlineRow`).
+ * Returns false when nothing was open.
  */
 export async function settleDeadline(
   tx: Tx,
@@ -28,6 +27,20 @@ export async function settleDeadline(
     orderBy: { step: 'desc' },
   });
   if (!deadline) return false;
+  await settleDeadlineRow(tx, brand, deadline, outcome, at, actor);
+  return true;
+}
+
+/**
+ * Records the SLA result of one deadline: met or breached against the original
+ * promise, with the margin in working minutes (negative = early). An extension
+ * moves `dueAt`, which the complainant is told and the alerts follow, but the
+ * issue keeps `originalDueAt` for the SLA: the published ten working days are
+ * the standard, and an extended case answered after them is recorded as late.
+ * A breach noticed by the deadline job is settled again when the step is done,
+ * so the margin ends up saying how late the answer really was.
+ */
+export async function settleDeadlineRow(tx: Tx, brand: Brand, deadline: Deadline, outcome: Settlement, at: Date, actor = 'system'): Promise<void> {
   const calendar = calendarForBrand(brand);
   const margin = outcome === 'cancelled' ? null : calendar.workingMinutesBetween(deadline.originalDueAt, at);
   const status = outcome === 'met' && at.getTime() > deadline.originalDueAt.getTime() ? 'breached' : outcome;
@@ -43,7 +56,12 @@ export async function settleDeadline(
   const type = status === 'met' ? 'deadline_met' : status === 'breached' ? 'deadline_breached' : 'deadline_cancelled';
   // A late answer settles a deadline whose breach was already recorded: one event is enough.
   if (!(status === 'breached' && deadline.breachedAt)) {
-    await appendEvent(tx, { caseId, type, actor, at, data: { kind, step: deadline.step, dueAt: deadline.dueAt.toISOString(), marginMinutes: margin } });
+    await appendEvent(tx, {
+      caseId: deadline.caseId,
+      type,
+      actor,
+      at,
+      data: { kind: deadline.kind, step: deadline.step, dueAt: deadline.dueAt.toISOString(), originalDueAt: deadline.originalDueAt.toISOString(), marginMinutes: margin },
+    });
   }
-  return true;
 }

@@ -31,11 +31,12 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
   const language = theCase.language as Language;
   const base = { ticket: theCase.ticket, brandName: brand.name };
 
-  if (theCase.state === 'resolved' || theCase.state === 'closed') {
+  const closedOn = await escalationClosedOn(tx, theCase, incoming.receivedAt);
+  if (closedOn) {
     await appendEvent(tx, { caseId: theCase.id, type: 'escalation_refused', actor: incoming.sender, reason: 'escalation window closed' });
     await sendCaseMessage(
       tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_window_closed', language,
-      { ...base, closedOn: theCase.resolvedAt ?? deps.now(), timeZone: brand.timeZone, complaintsAddress: `complaints@${brandDomain(brand)}` },
+      { ...base, closedOn, timeZone: brand.timeZone, complaintsAddress: `complaints@${brandDomain(brand)}` },
       { kind: 'escalation_closed', autoSubmitted: 'auto-replied', dedupeKey: `escalation-closed:${incoming.inboundId}` },
     );
     return true;
@@ -80,13 +81,13 @@ export async function escalate(
   const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'final_response', start: now, step });
   effects.deadlines.push({ brand, deadline });
 
-  if (incoming) {
-    await sendCaseMessage(
-      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_received', theCase.language as Language,
-      { ticket: theCase.ticket, brandName: brand.name, finalResponseBy: deadline.dueAt, timeZone: brand.timeZone, ...(brand.policy === 'two-step' ? { step } : {}) },
-      { kind: 'escalation_ack', autoSubmitted: 'auto-replied', dedupeKey: `escalation-ack:${theCase.id}:${step}` },
-    );
-  }
+  // Seed 004 promises an acknowledgement within 24 hours for each step, the one by
+  // post to management included; we answer it by email, where we know the complainant.
+  await sendCaseMessage(
+    tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_received', theCase.language as Language,
+    { ticket: theCase.ticket, brandName: brand.name, finalResponseBy: deadline.dueAt, timeZone: brand.timeZone, ...(brand.policy === 'two-step' ? { step } : {}) },
+    { kind: 'escalation_ack', autoSubmitted: incoming ? 'auto-replied' : 'auto-generated', dedupeKey: `escalation-ack:${theCase.id}:${step}` },
+  );
   await sendCaseMessage(
     tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'specialist_notice', 'en',
     {
@@ -107,6 +108,23 @@ export async function escalate(
       attachments: incoming ? [{ filename: `${theCase.ticket}-escalation.eml`, content: incoming.raw, contentType: 'message/rfc822' }] : undefined,
     },
   );
+}
+
+/**
+ * When the case stopped taking escalations, or null while it still takes them.
+ * The window's end decides, not its job: a worker that wakes late must not let
+ * in an escalation received after the window closed. Receipt time counts, not
+ * processing time, so a message queued at 23:59 on the last day is in time.
+ */
+async function escalationClosedOn(tx: Tx, theCase: Case, receivedAt: Date): Promise<Date | null> {
+  if (theCase.state === 'resolved' || theCase.state === 'closed') return theCase.resolvedAt ?? receivedAt;
+  if (theCase.state !== 'responded') return null;
+  const window = await tx.deadline.findFirst({
+    where: { caseId: theCase.id, kind: 'escalation_window', status: 'pending' },
+    orderBy: { step: 'desc' },
+    select: { dueAt: true },
+  });
+  return window && window.dueAt.getTime() < receivedAt.getTime() ? window.dueAt : null;
 }
 
 function nextStep(theCase: Case): EscalationStep {
