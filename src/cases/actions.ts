@@ -13,6 +13,7 @@ import { appendEvent } from './events.js';
 import { escalate } from './handlers/escalation.js';
 import { sendCaseMessage } from './messaging.js';
 import { OPEN_STATES, type CaseState } from './model.js';
+import { lockCase } from './lock.js';
 import { changeState } from './state.js';
 import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js';
 
@@ -213,21 +214,9 @@ function nextEscalationKeyword(brand: Brand, theCase: Case): string | undefined 
 /** Runs an action on the case with this ticket, in its own transaction. */
 export async function runCaseAction(deps: CaseDeps, ticket: string, action: CaseAction, context: ActionContext): Promise<void> {
   await inTransaction(deps, async (tx, effects) => {
-    const theCase = await lockCase(tx, ticket);
+    const theCase = await lockCase(tx, { ticket });
+    if (!theCase) throw new CaseNotFound(`no case ${ticket}`);
     await performAction(tx, effects, deps, theCase, action, context);
   });
 }
 
-/**
- * Reads the case for update. Without the row lock, a state change committed
- * between our read and our write (the acknowledgement going out while a
- * specialist responds) made the action fail with a 409 naming a state the case
- * had already left; with it, that change finishes first and the action is
- * judged on the state it will change.
- */
-async function lockCase(tx: Tx, ticket: string): Promise<Case> {
-  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Case" WHERE ticket = ${ticket.toUpperCase()} FOR UPDATE`;
-  const id = locked[0]?.id;
-  if (!id) throw new CaseNotFound(`no case ${ticket}`);
-  return tx.case.findUniqueOrThrow({ where: { id } });
-}

@@ -1,6 +1,7 @@
 import type { Tx } from '../db/index.js';
 import { settleDeadline } from '../deadlines/settle.js';
 import { brandOf, type CaseDeps } from './context.js';
+import { lockCase } from './lock.js';
 import { changeState } from './state.js';
 
 /**
@@ -11,7 +12,9 @@ import { changeState } from './state.js';
 export async function afterSent(tx: Tx, deps: Pick<CaseDeps, 'brands'>, sent: { caseId: string; kind: string; at: Date }): Promise<void> {
   // The incomplete-report reply also tells the writer we have their report.
   if (sent.kind !== 'ack' && sent.kind !== 'incomplete_report') return;
-  const theCase = await tx.case.findUnique({ where: { id: sent.caseId }, select: { id: true, state: true, brand: true } });
+  // Locked: a specialist's action on the case at the same moment must not make
+  // this step fail after the acknowledgement already left (it would be resent).
+  const theCase = await lockCase(tx, { id: sent.caseId });
   if (!theCase) return;
   await settleDeadline(tx, brandOf(deps, theCase.brand), theCase.id, 'acknowledge', 'met', sent.at);
   if (theCase.state === 'received') await changeState(tx, theCase, 'acknowledged', 'system', 'acknowledgement sent');

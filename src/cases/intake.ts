@@ -13,6 +13,7 @@ import { handleCustomerMessage } from './handlers/customer.js';
 import { openCase } from './handlers/open-case.js';
 import { handleSpecialistMessage } from './handlers/specialist.js';
 import { customersOfCase } from './parties.js';
+import { lockCase } from './lock.js';
 import { findThread } from './threading.js';
 
 /** One received message as the case handlers see it. */
@@ -80,7 +81,8 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
     (caseId) => customersOfCase(tx, caseId),
   );
   if (!thread) return openCase(tx, effects, deps, brand, incoming);
-  const { theCase, role } = thread;
+  const { role } = thread;
+  const theCase = (await lockCase(tx, { id: thread.theCase.id })) ?? thread.theCase;
   await tx.caseMessage.create({
     data: {
       id: incoming.inboundId,

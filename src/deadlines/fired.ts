@@ -3,6 +3,7 @@ import type { Case, Deadline } from '../generated/prisma/client.js';
 import { brandOf, inTransaction, type CaseDeps, type Effects } from '../cases/context.js';
 import { appendEvent } from '../cases/events.js';
 import { sendCaseMessage } from '../cases/messaging.js';
+import { lockCase } from '../cases/lock.js';
 import { changeState } from '../cases/state.js';
 import { settleDeadlineRow } from './settle.js';
 import type { DeadlineKind } from './policies.js';
@@ -16,6 +17,11 @@ export type FiredOutcome = 'stale' | 'reminded' | 'breached' | 'window_closed' |
  */
 export async function deadlineFired(name: 'due' | 'remind', deadlineId: string, dueAt: number, deps: CaseDeps): Promise<FiredOutcome> {
   return inTransaction(deps, async (tx, effects) => {
+    const row = await tx.deadline.findUnique({ where: { id: deadlineId }, select: { caseId: true } });
+    if (!row) return 'stale';
+    // The case is locked first, then the deadline re-read: an action settling it
+    // at this moment either finished before (stale) or waits until we are done.
+    await lockCase(tx, { id: row.caseId });
     const deadline = await tx.deadline.findUnique({ where: { id: deadlineId }, include: { case: true } });
     if (!deadline || deadline.status !== 'pending' || deadline.dueAt.getTime() !== dueAt) return 'stale';
     if (name === 'remind') return remind(tx, effects, deps, deadline);
