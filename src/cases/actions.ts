@@ -115,12 +115,15 @@ async function respond(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, t
   const now = deps.now();
   const escalated = theCase.state === 'escalated';
   const step = theCase.escalationStep as 0 | 1 | 2;
-  await relay(tx, effects, deps, brand, theCase, 'response', text, context, 'response', nextEscalationKeyword(brand, theCase));
+  const lastStep = DEADLINE_POLICIES[brand.policy].escalationSteps;
+  // What the complainant may do next: reply (escalate by email), write to
+  // management by post (seed 004's step 2), or nothing after the last step.
+  const escalation = escalated && step >= lastStep ? 'none' : brand.policy === 'two-step' && escalated ? 'post' : 'email';
+  await relay(tx, effects, deps, brand, theCase, 'response', text, context, 'response', { keyword: nextEscalationKeyword(brand, theCase), escalation });
   await settleDeadline(tx, brand, theCase.id, escalated ? 'final_response' : 'respond', 'met', now, context.actor);
   await changeState(tx, theCase, 'responded', context.actor, escalated ? `final response to escalation step ${step}` : 'response sent', { respondedAt: now });
   await appendEvent(tx, { caseId: theCase.id, type: 'responded', actor: context.actor, data: { escalationStep: step } });
 
-  const lastStep = DEADLINE_POLICIES[brand.policy].escalationSteps;
   if (escalated && step >= lastStep) {
     // The final answer to the last escalation step: nothing further to escalate.
     await changeState(tx, theCase, 'resolved', 'system', 'final response to the last escalation step', { resolvedAt: now, resolution: 'final_response' });
@@ -191,9 +194,9 @@ async function relay(
   text: string,
   context: ActionContext,
   kind: string,
-  keyword?: string,
+  footer: { keyword?: string; escalation?: 'email' | 'post' | 'none' } = {},
 ): Promise<void> {
-  const vars = { ticket: theCase.ticket, brandName: brand.name, text, ...(keyword ? { keyword } : {}) };
+  const vars = { ticket: theCase.ticket, brandName: brand.name, text, ...(footer.keyword ? { keyword: footer.keyword } : {}), ...(footer.escalation ? { escalation: footer.escalation } : {}) };
   await sendCaseMessage(tx, effects, deps, theCase, theCase.complainantAddress, template, theCase.language as Language, vars, {
     kind,
     autoSubmitted: null,

@@ -301,3 +301,15 @@ describe('staff templates', () => {
     expect(render('deadline_reminder', 'en').text).toContain('Wednesday, 6 January 2027 at 00:30 CET');
   });
 });
+
+describe('response footers follow the escalation path', () => {
+  const postWords = { en: /by post/, de: /per Post/, fr: /par courrier/, nl: /per post/ } as const;
+  it.each(['en', 'de', 'fr', 'nl'] as const)('%s: by post for the two-step second step, none after the last step', (language) => {
+    const base = { ticket: 'CMP-2026-000001', brandName: 'Example', text: 'Our answer.' };
+    expect(renderTemplate('response', language, { ...base, escalation: 'post', keyword: 'Transmission de réclamation - Etape 2' }).text).toMatch(postWords[language]);
+    const last = renderTemplate('response', language, { ...base, escalation: 'none' }).text;
+    expect(last).not.toMatch(/ 20 /);
+    const closed = renderTemplate('escalation_window_closed', language, { ...base, closedOn: new Date('2027-01-05T12:00:00Z'), timeZone: 'Europe/Berlin', complaintsAddress: 'complaints@example.net', closedBecause: 'other' }).text;
+    expect(closed).not.toMatch(/ 20 /);
+  });
+});

@@ -36,7 +36,13 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
     await appendEvent(tx, { caseId: theCase.id, type: 'escalation_refused', actor: incoming.sender, reason: 'escalation window closed' });
     await sendCaseMessage(
       tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_window_closed', language,
-      { ...base, closedOn, timeZone: brand.timeZone, complaintsAddress: `complaints@${brandDomain(brand)}` },
+      {
+        ...base,
+        closedOn,
+        timeZone: brand.timeZone,
+        complaintsAddress: `complaints@${brandDomain(brand)}`,
+        closedBecause: theCase.resolution === 'no_escalation' || theCase.state === 'responded' ? 'no_escalation' : 'other',
+      },
       { kind: 'escalation_closed', autoSubmitted: 'auto-replied', dedupeKey: `escalation-closed:${incoming.inboundId}` },
     );
     return true;

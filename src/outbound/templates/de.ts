@@ -117,7 +117,9 @@ export const de: LanguageTexts = {
       subject: 'Ihr Vorgang wurde abgeschlossen',
       text: paragraphs(
         greeting,
-        `wir haben Ihre Beschwerde mit der Ticketnummer ${v.ticket} beantwortet. Da wir innerhalb von ${days} Werktagen ab dem Tag unserer Antwort keine eskalierte Beschwerde erhalten haben, betrachten wir die Angelegenheit als abgeschlossen und haben den Vorgang am ${date(v.closedOn, v.timeZone)}, geschlossen.`,
+        v.closedBecause === 'other'
+          ? `Wir haben Ihren Vorgang mit der Ticketnummer ${v.ticket} am ${date(v.closedOn, v.timeZone)} abgeschlossen; er kann nicht mehr eskaliert werden.`
+          : `wir haben Ihre Beschwerde mit der Ticketnummer ${v.ticket} beantwortet. Da wir innerhalb von ${days} Werktagen ab dem Tag unserer Antwort keine eskalierte Beschwerde erhalten haben, betrachten wir die Angelegenheit als abgeschlossen und haben den Vorgang am ${date(v.closedOn, v.timeZone)}, geschlossen.`,
         `Wenn Sie eine neue Beschwerde einreichen möchten, richten Sie diese bitte an ${v.complaintsAddress} und fügen Sie die Details Ihrer vorherigen Beschwerde (Ticket ${v.ticket}) sowie die Gründe Ihrer Unzufriedenheit bei.`,
         `Bei Fragen zu diesem Vorgang antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen.`,
         signature(v.brandName),
@@ -155,7 +157,11 @@ export const de: LanguageTexts = {
       text: paragraphs(
         verbatim(v.text),
         '---',
-        `Ticket ${v.ticket}. Sollten Sie mit dieser Antwort nicht zufrieden sein, können Sie innerhalb von ${days} Werktagen ab dem Tag dieser Antwort eine eskalierte Beschwerde einreichen: Antworten Sie dazu auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen, ergänzen Sie dort den Begriff „${v.keyword ?? ESCALATION_KEYWORD.de}“ und nennen Sie uns die Gründe Ihrer Unzufriedenheit. Sollten wir innerhalb von ${days} Werktagen keine eskalierte Beschwerde erhalten, betrachten wir die Angelegenheit als abgeschlossen.`,
+        v.escalation === 'none'
+          ? `Ticket ${v.ticket}. Dies ist unsere abschließende Antwort auf Ihre eskalierte Beschwerde.`
+          : v.escalation === 'post'
+            ? `Ticket ${v.ticket}. Sollten Sie mit dieser Antwort nicht zufrieden sein, können Sie Ihre Beschwerde innerhalb von ${days} Werktagen ab dem Tag dieser Antwort schriftlich per Post an unsere Geschäftsleitung richten; die Anschrift finden Sie in unserem Impressum. Bitte vermerken Sie „${v.keyword ?? ESCALATION_KEYWORD.de}“ deutlich über dem Brieftext und nennen Sie die Ticketnummer ${v.ticket}.`
+            : `Ticket ${v.ticket}. Sollten Sie mit dieser Antwort nicht zufrieden sein, können Sie innerhalb von ${days} Werktagen ab dem Tag dieser Antwort eine eskalierte Beschwerde einreichen: Antworten Sie dazu auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen, ergänzen Sie dort den Begriff „${v.keyword ?? ESCALATION_KEYWORD.de}“ und nennen Sie uns die Gründe Ihrer Unzufriedenheit. Sollten wir innerhalb von ${days} Werktagen keine eskalierte Beschwerde erhalten, betrachten wir die Angelegenheit als abgeschlossen.`,
         `${v.brandName} – Kundenservice / Abt. Domain-Missbrauch`,
       ),
     };

@@ -116,7 +116,9 @@ export const en: LanguageTexts = {
       subject: 'Your case has been closed',
       text: paragraphs(
         greeting,
-        `We responded to your complaint under ticket number ${v.ticket}. As we have not received an escalated complaint within ${days} working days of the date of our response, we consider the case to have been resolved and closed it on ${date(v.closedOn, v.timeZone)}.`,
+        v.closedBecause === 'other'
+          ? `We closed your case under ticket number ${v.ticket} on ${date(v.closedOn, v.timeZone)}; it can no longer be escalated.`
+          : `We responded to your complaint under ticket number ${v.ticket}. As we have not received an escalated complaint within ${days} working days of the date of our response, we consider the case to have been resolved and closed it on ${date(v.closedOn, v.timeZone)}.`,
         `If you would like to make a new complaint, please write to ${v.complaintsAddress}, including details of your previous complaint (ticket ${v.ticket}) and the reasons for your dissatisfaction.`,
         `If you have any questions about this case, please reply to this email and keep the ticket number [${v.ticket}] in the subject line.`,
         signature(v.brandName),
@@ -154,7 +156,11 @@ export const en: LanguageTexts = {
       text: paragraphs(
         verbatim(v.text),
         '---',
-        `Ticket ${v.ticket}. If you are not satisfied with this response, you may make an escalated complaint within ${days} working days of the date of this response: reply to this email, keep the ticket number [${v.ticket}] in the subject line, add the word “${v.keyword ?? ESCALATION_KEYWORD.en}” to it, and tell us the reasons for your dissatisfaction. If we do not receive an escalated complaint within ${days} working days, we will consider the case to have been resolved.`,
+        v.escalation === 'none'
+          ? `Ticket ${v.ticket}. This is our final response to your escalated complaint.`
+          : v.escalation === 'post'
+            ? `Ticket ${v.ticket}. If you are not satisfied with this response, you may refer your complaint to our management by post within ${days} working days of the date of this response, at the address given in our legal notice. Please write “${v.keyword ?? ESCALATION_KEYWORD.en}” clearly in the title of your letter and quote the ticket number ${v.ticket}.`
+            : `Ticket ${v.ticket}. If you are not satisfied with this response, you may make an escalated complaint within ${days} working days of the date of this response: reply to this email, keep the ticket number [${v.ticket}] in the subject line, add the word “${v.keyword ?? ESCALATION_KEYWORD.en}” to it, and tell us the reasons for your dissatisfaction. If we do not receive an escalated complaint within ${days} working days, we will consider the case to have been resolved.`,
         `${v.brandName} – Customer Service / Abuse Department`,
       ),
     };

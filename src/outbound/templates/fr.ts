@@ -119,7 +119,9 @@ export const fr: LanguageTexts = {
       subject: 'Clôture de votre dossier',
       text: paragraphs(
         greeting,
-        `Nous avons répondu à votre plainte enregistrée sous le numéro de ticket ${v.ticket}. N'ayant pas reçu de nouvelle plainte dans les ${days} jours ouvrables à compter de la date de notre réponse, nous considérons que l'affaire est résolue et avons clôturé le dossier le ${date(v.closedOn, v.timeZone)}.`,
+        v.closedBecause === 'other'
+          ? `Nous avons clôturé votre dossier (ticket ${v.ticket}) le ${date(v.closedOn, v.timeZone)} ; il ne peut plus faire l'objet d'une nouvelle plainte.`
+          : `Nous avons répondu à votre plainte enregistrée sous le numéro de ticket ${v.ticket}. N'ayant pas reçu de nouvelle plainte dans les ${days} jours ouvrables à compter de la date de notre réponse, nous considérons que l'affaire est résolue et avons clôturé le dossier le ${date(v.closedOn, v.timeZone)}.`,
         `Si vous souhaitez déposer une nouvelle plainte, veuillez écrire à ${v.complaintsAddress} en indiquant les détails de votre plainte précédente (ticket ${v.ticket}) et les raisons de votre insatisfaction.`,
         `Pour toute question concernant ce dossier, merci de répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet.`,
         signature(v.brandName),
@@ -157,7 +159,11 @@ export const fr: LanguageTexts = {
       text: paragraphs(
         verbatim(v.text),
         '---',
-        `Ticket ${v.ticket}. Si vous n'êtes pas satisfait de cette réponse, vous disposez d'un délai de ${days} jours ouvrables à compter de sa date pour déposer une nouvelle plainte : répondez à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet, ajoutez-y la mention « ${v.keyword ?? ESCALATION_KEYWORD.fr} » et indiquez-nous les raisons de votre insatisfaction. Si nous ne recevons pas de nouvelle plainte dans les ${days} jours ouvrables, nous considérerons que l'affaire est résolue.`,
+        v.escalation === 'none'
+          ? `Ticket ${v.ticket}. Ceci est notre réponse définitive à votre réclamation.`
+          : v.escalation === 'post'
+            ? `Ticket ${v.ticket}. Si vous n'êtes pas satisfait de cette réponse, vous pouvez transmettre votre réclamation par courrier à la Direction de la Société dans un délai de ${days} jours ouvrables à compter de sa date, à l'adresse indiquée dans nos Mentions légales. Veuillez noter clairement la mention « ${v.keyword ?? ESCALATION_KEYWORD.fr} » dans le titre de votre courrier et rappeler le numéro de ticket ${v.ticket}.`
+            : `Ticket ${v.ticket}. Si vous n'êtes pas satisfait de cette réponse, vous disposez d'un délai de ${days} jours ouvrables à compter de sa date pour déposer une nouvelle plainte : répondez à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet, ajoutez-y la mention « ${v.keyword ?? ESCALATION_KEYWORD.fr} » et indiquez-nous les raisons de votre insatisfaction. Si nous ne recevons pas de nouvelle plainte dans les ${days} jours ouvrables, nous considérerons que l'affaire est résolue.`,
         `${v.brandName} – Service clientèle / Gestion des abus`,
       ),
     };

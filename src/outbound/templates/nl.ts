@@ -115,7 +115,9 @@ export const nl: LanguageTexts = {
       subject: 'Uw zaak is afgesloten',
       text: paragraphs(
         greeting,
-        `Wij hebben uw klacht met ticketnummer ${v.ticket} beantwoord. Omdat we niet binnen ${days} werkdagen na de dag van ons antwoord een geëscaleerde klacht hebben ontvangen, beschouwen we de zaak als afgerond en hebben we deze op ${date(v.closedOn, v.timeZone)} afgesloten.`,
+        v.closedBecause === 'other'
+          ? `Wij hebben uw zaak met ticketnummer ${v.ticket} op ${date(v.closedOn, v.timeZone)} afgesloten; deze kan niet meer worden geëscaleerd.`
+          : `Wij hebben uw klacht met ticketnummer ${v.ticket} beantwoord. Omdat we niet binnen ${days} werkdagen na de dag van ons antwoord een geëscaleerde klacht hebben ontvangen, beschouwen we de zaak als afgerond en hebben we deze op ${date(v.closedOn, v.timeZone)} afgesloten.`,
         `Wilt u een nieuwe klacht indienen, stuur deze dan naar ${v.complaintsAddress} en vermeld daarbij de details van uw vorige klacht (ticket ${v.ticket}) en de redenen voor uw ontevredenheid.`,
         `Hebt u vragen over deze zaak, beantwoord dan deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan.`,
         signature(v.brandName),
@@ -153,7 +155,11 @@ export const nl: LanguageTexts = {
       text: paragraphs(
         verbatim(v.text),
         '---',
-        `Ticket ${v.ticket}. Bent u niet tevreden met dit antwoord, dan kunt u binnen ${days} werkdagen na de datum van dit antwoord een geëscaleerde klacht indienen: beantwoord deze e-mail, laat het ticketnummer [${v.ticket}] in de onderwerpregel staan, vermeld daar ook het woord “${v.keyword ?? ESCALATION_KEYWORD.nl}” en geef de redenen voor uw ontevredenheid aan. Als we niet binnen ${days} werkdagen een geëscaleerde klacht ontvangen, beschouwen we de zaak als afgerond.`,
+        v.escalation === 'none'
+          ? `Ticket ${v.ticket}. Dit is ons definitieve antwoord op uw geëscaleerde klacht.`
+          : v.escalation === 'post'
+            ? `Ticket ${v.ticket}. Bent u niet tevreden met dit antwoord, dan kunt u uw klacht binnen ${days} werkdagen na de datum van dit antwoord per post aan onze directie voorleggen, op het adres dat in ons colofon staat. Vermeld alstublieft duidelijk “${v.keyword ?? ESCALATION_KEYWORD.nl}” bovenaan uw brief, samen met het ticketnummer ${v.ticket}.`
+            : `Ticket ${v.ticket}. Bent u niet tevreden met dit antwoord, dan kunt u binnen ${days} werkdagen na de datum van dit antwoord een geëscaleerde klacht indienen: beantwoord deze e-mail, laat het ticketnummer [${v.ticket}] in de onderwerpregel staan, vermeld daar ook het woord “${v.keyword ?? ESCALATION_KEYWORD.nl}” en geef de redenen voor uw ontevredenheid aan. Als we niet binnen ${days} werkdagen een geëscaleerde klacht ontvangen, beschouwen we de zaak als afgerond.`,
         `${v.brandName} – Klantenservice / Afdeling Misbruik`,
       ),
     };

@@ -65,6 +65,8 @@ export interface ComplainantVars {
     timeZone: string;
     complaintsAddress: string;
     escalationWorkingDays?: number;
+    /** Why it closed: the window passed (the default), or it ended otherwise (final answer, resolved). */
+    closedBecause?: 'no_escalation' | 'other';
   };
   extension_notice: CaseVars & { newDate: Date; timeZone: string; reason?: string };
   /** The specialist's question, inserted verbatim. */
@@ -75,6 +77,12 @@ export interface ComplainantVars {
     /** Defaults to ESCALATION_KEYWORD[language]; the two-step policy passes its step marker. */
     keyword?: string;
     escalationWorkingDays?: number;
+    /**
+     * How a dissatisfied complainant goes on: by replying (the default), by
+     * post to management (seed 004's step 2), or not at all (the final answer
+     * to the last step).
+     */
+    escalation?: 'email' | 'post' | 'none';
   };
   outcome: CaseVars & { result: string; measures: readonly MeasureTaken[] };
   feedback_thanks: CaseVars;
