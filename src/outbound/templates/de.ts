@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { bullets, capitalize, formatDate, maskAddresses, paragraphs, verbatim, withSubject } from './format.js';
 import {
   DEFAULT_ESCALATION_WORKING_DAYS,
@@ -51,6 +52,9 @@ const feedbackThanks = (ticket: string): string =>
     `vielen Dank für Ihr Feedback, das wir unter der Ticketnummer ${ticket} erfasst haben. Wir haben es an die zuständige Abteilung bzw. das Projektteam weitergeleitet.`,
     'Ihre Meinung ist uns wichtig, da wir stetig bestrebt sind, unsere Servicequalität weiter zu verbessern. Wir danken Ihnen, dass Sie sich die Zeit dafür genommen haben.',
   ).trimEnd();
+
+/** Worum es in der Anhörung geht: eine Domain oder ein Dienst unter einer unserer IP-Adressen. */
+const concerning = (resource: string): string => (isIP(resource) !== 0 ? `Ihrem Dienst unter ${resource}` : `Ihrer Domain ${resource}`);
 
 export const de: LanguageTexts = {
   acknowledgement: (v) => {
@@ -185,11 +189,11 @@ export const de: LanguageTexts = {
   }),
 
   customer_hearing: (v) => ({
-    subject: `Beschwerde zu Ihrer Domain ${v.domain}`,
+    subject: `Beschwerde zu ${concerning(v.domain)}`,
     text: maskAddresses(
       paragraphs(
         customerGreeting,
-        `uns liegt eine Beschwerde zu Ihrer Domain ${v.domain} vor, die wir unter der Ticketnummer ${v.ticket} prüfen. Die Beschwerde stützt sich auf folgende Nachweise:`,
+        `uns liegt eine Beschwerde zu ${concerning(v.domain)} vor, die wir unter der Ticketnummer ${v.ticket} prüfen. Die Beschwerde stützt sich auf folgende Nachweise:`,
         verbatim(v.evidenceSummary),
         `Aufgrund dieser Nachweise ziehen wir folgende Maßnahme in Betracht: ${measureNoun(v.measure, v.target ?? v.domain)}.`,
         `Wird die Beschwerde nicht bis spätestens ${date(v.respondBy, v.timeZone)}, zweifelsfrei von Ihnen widerlegt, werden wir diese Maßnahme umsetzen. Wenn Sie die Beschwerde für unbegründet halten, antworten Sie bitte bis dahin auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen und legen Sie uns Ihre Sicht mit allen Informationen dar, die sie belegen.`,

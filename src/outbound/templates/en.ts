@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { bullets, capitalize, formatDate, maskAddresses, paragraphs, verbatim, withSubject } from './format.js';
 import {
   DEFAULT_ESCALATION_WORKING_DAYS,
@@ -52,6 +53,9 @@ const feedbackThanks = (ticket: string): string =>
     `Thank you for your feedback, which we have recorded under ticket number ${ticket}. We have passed it on to the relevant department or project team.`,
     'We value the opinions of our customers, as we are always striving to improve our service level. Thank you for taking the time to help us towards that goal.',
   ).trimEnd();
+
+/** What a hearing is about: a domain name, or a service at one of our IP addresses. */
+const concerning = (resource: string): string => (isIP(resource) !== 0 ? `your service at ${resource}` : `your domain name ${resource}`);
 
 export const en: LanguageTexts = {
   acknowledgement: (v) => {
@@ -184,11 +188,11 @@ export const en: LanguageTexts = {
   }),
 
   customer_hearing: (v) => ({
-    subject: `Complaint concerning your domain name ${v.domain}`,
+    subject: `Complaint concerning ${concerning(v.domain)}`,
     text: maskAddresses(
       paragraphs(
         customerGreeting,
-        `We have received a complaint concerning your domain name ${v.domain}, which we are investigating under ticket number ${v.ticket}. The complaint is supported by the following evidence:`,
+        `We have received a complaint concerning ${concerning(v.domain)}, which we are investigating under ticket number ${v.ticket}. The complaint is supported by the following evidence:`,
         verbatim(v.evidenceSummary),
         `On the basis of this evidence, we are considering the following measure: ${measureNoun(v.measure, v.target ?? v.domain)}.`,
         `Unless you clearly disprove the complaint by ${date(v.respondBy, v.timeZone)}, we will apply this measure. If you believe the complaint is unfounded, please reply to this email before then, keeping the ticket number [${v.ticket}] in the subject line, and explain your position with any information that supports it.`,

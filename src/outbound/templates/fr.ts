@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { bullets, capitalize, formatDate, maskAddresses, paragraphs, verbatim, withSubject } from './format.js';
 import {
   DEFAULT_ESCALATION_WORKING_DAYS,
@@ -50,6 +51,9 @@ const feedbackThanks = (ticket: string): string =>
     `Nous vous remercions de vos commentaires, que nous avons enregistrés sous le numéro de ticket ${ticket}. Nous les avons transmis au service compétent ou à l'équipe de projet concernée.`,
     "Nous apprécions les opinions de nos clients et nous nous efforçons toujours d'améliorer notre niveau de service. Nous vous remercions d'avoir pris le temps de nous aider à atteindre cet objectif.",
   ).trimEnd();
+
+/** L'objet de l'audition : un nom de domaine, ou un service à l'une de nos adresses IP. */
+const concerning = (resource: string): string => (isIP(resource) !== 0 ? `votre service à l'adresse ${resource}` : `votre nom de domaine ${resource}`);
 
 export const fr: LanguageTexts = {
   acknowledgement: (v) => {
@@ -187,11 +191,11 @@ export const fr: LanguageTexts = {
   }),
 
   customer_hearing: (v) => ({
-    subject: `Plainte concernant votre nom de domaine ${v.domain}`,
+    subject: `Plainte concernant ${concerning(v.domain)}`,
     text: maskAddresses(
       paragraphs(
         customerGreeting,
-        `Nous avons reçu une plainte concernant votre nom de domaine ${v.domain}, que nous examinons sous le numéro de ticket ${v.ticket}. Cette plainte s'appuie sur les éléments suivants :`,
+        `Nous avons reçu une plainte concernant ${concerning(v.domain)}, que nous examinons sous le numéro de ticket ${v.ticket}. Cette plainte s'appuie sur les éléments suivants :`,
         verbatim(v.evidenceSummary),
         `Sur la base de ces éléments, nous envisageons la mesure suivante : ${measureNoun(v.measure, v.target ?? v.domain)}.`,
         `Si cette plainte n'est pas réfutée de manière incontestable par vos soins au plus tard le ${date(v.respondBy, v.timeZone)}, nous appliquerons cette mesure. Si vous estimez que la plainte n'est pas fondée, veuillez répondre à cet e-mail avant cette date, en conservant le numéro de ticket [${v.ticket}] dans l'objet, et nous exposer votre position avec tout élément à l'appui.`,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { bullets, capitalize, formatDate, maskAddresses, paragraphs, verbatim, withSubject } from './format.js';
 import {
   DEFAULT_ESCALATION_WORKING_DAYS,
@@ -50,6 +51,9 @@ const feedbackThanks = (ticket: string): string =>
     `Hartelijk dank voor uw feedback, die wij onder ticketnummer ${ticket} hebben geregistreerd. Wij hebben deze doorgestuurd naar de relevante afdeling of het projectteam.`,
     'We waarderen de meningen van onze klanten, omdat we altijd streven naar het verbeteren van onze service. Wij danken u voor de tijd die u hiervoor hebt genomen.',
   ).trimEnd();
+
+/** Waar de hoorzitting over gaat: een domeinnaam, of een dienst op een van onze IP-adressen. */
+const concerning = (resource: string): string => (isIP(resource) !== 0 ? `uw dienst op ${resource}` : `uw domeinnaam ${resource}`);
 
 export const nl: LanguageTexts = {
   acknowledgement: (v) => {
@@ -183,11 +187,11 @@ export const nl: LanguageTexts = {
   }),
 
   customer_hearing: (v) => ({
-    subject: `Klacht over uw domeinnaam ${v.domain}`,
+    subject: `Klacht over ${concerning(v.domain)}`,
     text: maskAddresses(
       paragraphs(
         customerGreeting,
-        `Wij hebben een klacht ontvangen over uw domeinnaam ${v.domain}, die wij onderzoeken onder ticketnummer ${v.ticket}. De klacht wordt ondersteund door het volgende bewijs:`,
+        `Wij hebben een klacht ontvangen over ${concerning(v.domain)}, die wij onderzoeken onder ticketnummer ${v.ticket}. De klacht wordt ondersteund door het volgende bewijs:`,
         verbatim(v.evidenceSummary),
         `Op basis hiervan overwegen wij de volgende maatregel: ${measureNoun(v.measure, v.target ?? v.domain)}.`,
         `Tenzij u de klacht uiterlijk op ${date(v.respondBy, v.timeZone)} onomstotelijk weerlegt, zullen wij deze maatregel uitvoeren. Bent u van mening dat de klacht ongegrond is, beantwoord deze e-mail dan vóór die datum, laat het ticketnummer [${v.ticket}] in de onderwerpregel staan en licht uw standpunt toe, met alle informatie die dit ondersteunt.`,
