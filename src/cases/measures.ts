@@ -37,8 +37,16 @@ export async function proposeMeasure(tx: Tx, effects: Effects, deps: CaseDeps, t
     update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null, at },
   });
   await appendEvent(tx, { caseId: theCase.id, type: 'measure_requested', actor, data: { measure, target, account, again: existing !== null } });
-  // A new job id per request: the failed job of an earlier one is kept, and BullMQ ignores a known id.
-  effects.measures.push({ measureId: id, jobId: `measure-${id}-${at.getTime()}` });
+  effects.measures.push({ measureId: id, jobId: measureJobId(id, at) });
+}
+
+/**
+ * A new job id per request (the failed job of an earlier one is kept, and
+ * BullMQ ignores a known id), derived from the row so the sweep can re-queue
+ * a lost job under the very same id.
+ */
+export function measureJobId(measureId: string, requestedAt: Date): string {
+  return `measure-${measureId}-${requestedAt.getTime()}`;
 }
 
 /** The customer account the platform acts on: the account itself, the range's holder for an IP, or the domain's. */

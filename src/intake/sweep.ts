@@ -4,11 +4,12 @@ import { dispatchQueued } from '../outbound/outbox.js';
 import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs } from '../deadlines/schedule.js';
 import type { Logger } from '../lib/logger.js';
+import { measureJobId } from '../cases/measures.js';
 import { intakeJobId } from './ingest.js';
 
 export interface SweepDeps {
   db: Db;
-  queues: Pick<Queues, 'intake' | 'outbound' | 'deadlines'>;
+  queues: Pick<Queues, 'intake' | 'outbound' | 'deadlines' | 'measures'>;
   brands: Map<string, Brand>;
   now: () => Date;
   logger: Logger;
@@ -18,6 +19,7 @@ export interface SweepResult {
   intake: number;
   outbound: number;
   deadlines: number;
+  measures: number;
 }
 
 /**
@@ -38,6 +40,12 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
   });
   await dispatchQueued(deps.queues, unsent.map((row) => row.id));
 
+  // A confirmed measure whose job was lost would never reach the platform.
+  const measures = await deps.db.measure.findMany({ where: { status: 'pending', at: { lt: before } }, select: { id: true, at: true }, take: 1_000 });
+  if (measures.length > 0) {
+    await deps.queues.measures.addBulk(measures.map((row) => ({ name: 'execute', data: { measureId: row.id }, opts: { jobId: measureJobId(row.id, row.at) } })));
+  }
+
   let deadlines = 0;
   if (options.includeDeadlines) {
     const pending = await deps.db.deadline.findMany({
@@ -50,6 +58,8 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
     }
     deadlines = pending.length;
   }
-  if (stored.length || unsent.length) deps.logger.info({ intake: stored.length, outbound: unsent.length }, 'sweep re-queued unfinished work');
-  return { intake: stored.length, outbound: unsent.length, deadlines };
+  if (stored.length || unsent.length || measures.length) {
+    deps.logger.info({ intake: stored.length, outbound: unsent.length, measures: measures.length }, 'sweep re-queued unfinished work');
+  }
+  return { intake: stored.length, outbound: unsent.length, deadlines, measures: measures.length };
 }
