@@ -11,7 +11,9 @@ export function producerConnection(url: string, name: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 3_000,
-    commandTimeout: 5_000,
+    // A hung Redis (connection open, no answers) must still turn into a 451
+    // well within the 5 s a message may wait at the end of DATA.
+    commandTimeout: 2_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   } satisfies RedisOptions);
 }

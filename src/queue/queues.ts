@@ -39,13 +39,18 @@ export function createQueues(connection: Redis, prefix: string, retries: RetryOv
     const delay = override?.delayMs ?? (base.backoff as { delay: number }).delay;
     return { ...retention, ...base, attempts: override?.attempts ?? base.attempts, backoff: { type: 'exponential', delay } };
   };
-  const make = <K extends QueueName>(name: K) =>
-    new Queue<JobData[K]>(name, {
+  const make = <K extends QueueName>(name: K) => {
+    const queue = new Queue<JobData[K]>(name, {
       connection,
       prefix,
       skipWaitingForReady: true,
       defaultJobOptions: optionsFor(name),
     });
+    // The shared connection reports its own errors (app.ts); a Queue with no
+    // listener prints every failed reconnect to stderr while Redis is away.
+    queue.on('error', () => undefined);
+    return queue;
+  };
   const queues = {
     intake: make('intake'),
     outbound: make('outbound'),

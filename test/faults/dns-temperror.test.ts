@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
+import { sha256 } from '../../src/intake/store.js';
+import { startDnsServer, type DnsServerMode, type TestDnsServer } from '../support/dns-server.js';
+import type { Zone } from '../../src/dns/zone.js';
+import { buildMessage, dkimTxtRecord, signMessage, testKeys, testZone } from '../support/mail.js';
+import { sendMail } from '../support/smtp-client.js';
+import { createFaultState, deskEnv, startDesk, type FaultState } from './support/desk.js';
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { sleep, timed } from './support/util.js';
+
+// DNS_TIMEOUT_MS of the product here, and the budget a whole message may take
+// when every lookup times out: the authentication deadline (5 s at least) and room.
+const DNS_TIMEOUT_MS = 500;
+const BUDGET_MS = 6_500;
+const MODES: DnsServerMode[] = ['silent', 'refuse', 'servfail'];
+
+/** A verified sender domain per mode: the resolver caches good answers, so each case asks afresh. */
+const domainOf = (mode: DnsServerMode) => `${mode}.test`;
+
+function zone(): Zone {
+  const base = testZone();
+  for (const mode of MODES) {
+    const domain = domainOf(mode);
+    base[domain] = { TXT: ['v=spf1 ip4:127.0.0.0/8 -all'], A: ['127.0.0.1'] };
+    base[`s1._domainkey.${domain}`] = { TXT: [dkimTxtRecord(testKeys.rsa.publicKey)] };
+    base[`_dmarc.${domain}`] = { TXT: ['v=DMARC1; p=reject'] };
+  }
+  return base;
+}
+
+/**
+ * The product's resolver talks to a real DNS server on loopback that stops
+ * answering, or refuses. The sender cannot be checked, so it is asked to retry
+ * (451 4.4.3) within a fixed time; it is never refused or recorded as a
+ * refusal, and once DNS answers again the same message is accepted.
+ */
+describe('fault: DNS silent, refusing or failing', () => {
+  let state: FaultState;
+  let redis: PrivateRedis;
+  let dns: TestDnsServer;
+  let app: RunningApp;
+  let port: number;
+
+  beforeAll(async () => {
+    [state, redis, dns] = await Promise.all([createFaultState('dns'), startPrivateRedis(), startDnsServer({ zone: zone() })]);
+    app = await startDesk(deskEnv(state, { REDIS_URL: redis.url, DNS_SERVERS: dns.address, DNS_TIMEOUT_MS: String(DNS_TIMEOUT_MS) }), ['smtp']);
+    port = app.smtpPort as number;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop(10_000);
+    await Promise.all([dns?.stop(), redis?.close()]);
+    await state?.drop();
+  }, 30_000);
+
+  it.each(MODES)('DNS %s: 451 4.4.3 within the budget, no refusal recorded, accepted once DNS is back', async (mode) => {
+    const sender = `erika@${domainOf(mode)}`;
+    const raw = await signMessage(
+      buildMessage({ from: `Erika <${sender}>`, to: 'complaints@example.net', subject: `Complaint while DNS is ${mode}`, text: 'Nobody answers my support requests, please look into it.\n' }),
+      { domain: domainOf(mode), selector: 's1', privateKey: testKeys.rsa.privateKey },
+    );
+    dns.setMode(mode);
+    dns.resetQueries();
+    const { value: result, ms } = await timed(() => sendMail({ port, from: sender, to: ['complaints@example.net'], raw }));
+    console.info(`[faults] DNS ${mode}: ${result.final.code} ${result.final.text} after ${ms} ms (${dns.queries().length} queries)`);
+    expect(dns.queries().length).toBeGreaterThan(0);
+    expect(result.final.code).toBe(451);
+    expect(result.final.text).toMatch(/^4\.4\.3 /);
+    expect(ms).toBeLessThan(BUDGET_MS);
+
+    await sleep(300); // refusals are recorded without waiting; give one the time to land
+    expect(await state.db.prisma.rejection.count()).toBe(0);
+    expect(await state.db.prisma.inboundMessage.count({ where: { sha256: sha256(raw) } })).toBe(0);
+
+    dns.setMode('normal');
+    const retry = await sendMail({ port, from: sender, to: ['complaints@example.net'], raw });
+    expect(retry.final.code).toBe(250);
+    expect(await state.db.prisma.inboundMessage.count({ where: { sha256: sha256(raw) } })).toBe(1);
+  }, 30_000);
+});
