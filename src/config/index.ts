@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { brandDomain, loadBrandsFile, type Brand } from './brands.js';
 import { ConfigError, parseEnv, type Env } from './env.js';
+import { redactUrl } from '../lib/redact.js';
 import { resolveSecrets, SECRET_NAMES, type SecretName, type Secrets } from './secrets.js';
 
 export { ConfigError } from './env.js';
@@ -55,18 +56,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
   for (const name of SECRET_NAMES) {
     env[name] = config.env[name] ? '***' : `(generated, kept in ${config.dataDir}/secrets.json)`;
   }
-  if (typeof env.DATABASE_URL === 'string') env.DATABASE_URL = maskUrl(env.DATABASE_URL);
-  if (typeof env.REDIS_URL === 'string') env.REDIS_URL = maskUrl(env.REDIS_URL);
-  if (typeof env.OUTBOUND_SMTP_URL === 'string') env.OUTBOUND_SMTP_URL = maskUrl(env.OUTBOUND_SMTP_URL);
+  if (typeof env.DATABASE_URL === 'string') env.DATABASE_URL = redactUrl(env.DATABASE_URL);
+  if (typeof env.REDIS_URL === 'string') env.REDIS_URL = redactUrl(env.REDIS_URL);
+  if (typeof env.OUTBOUND_SMTP_URL === 'string') env.OUTBOUND_SMTP_URL = redactUrl(env.OUTBOUND_SMTP_URL);
   return { env, dataDir: config.dataDir, brandsFile: config.brandsFile, hostname: config.hostname, brands: config.brands };
-}
-
-function maskUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return value;
-  }
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { redactUrl } from '../lib/redact.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -43,7 +44,7 @@ export async function ensureRedis(configuredUrl: string | undefined, dataDir: st
   const none: RedisEndpoint = { url: configuredUrl ?? DEFAULT_REDIS_URL, stop: async () => undefined };
   if (configuredUrl) {
     if (await answers(configuredUrl)) return none;
-    throw new RedisUnavailableError(`Redis at REDIS_URL (${redact(configuredUrl)}) does not answer; start it or fix REDIS_URL`);
+    throw new RedisUnavailableError(`Redis at REDIS_URL (${redactUrl(configuredUrl)}) does not answer; start it or fix REDIS_URL`);
   }
   if (await answers(DEFAULT_REDIS_URL)) return none;
   const socket = join(dataDir, 'redis.sock');
@@ -91,14 +92,4 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
