@@ -37,7 +37,7 @@ export const USAGE = `npm run bench -- [options]
   --ack-idle S        stop waiting for acknowledgements after S s without one (default 30)
   --reply-timeout S   longest wait for one SMTP reply (default 60)
   --keep              keep the data folder and logs
-  --json              print the results as JSON
+  --json              print the results as JSON (with npm run -s, so npm prints no banner)
 
   REDIS_URL (default redis://127.0.0.1:6379) and BENCH_POSTGRES_URL
   (default postgres://postgres@127.0.0.1:5432/test) are read from the environment.`;

@@ -179,6 +179,14 @@ export class MemorySampler {
     clearInterval(this.timer);
   }
 
+  /** The highest RSS of `pid` since the last call (or the start), then starts over from the current one. */
+  takePeak(pid: number): number {
+    this.sample();
+    const peak = this.peaks.get(pid) ?? 0;
+    this.peaks.set(pid, this.last.get(pid)?.rssBytes ?? 0);
+    return peak;
+  }
+
   /** Highest sampled RSS per process, and the kernel's high-water mark at the last sample. */
   report(): Array<{ pid: number; peakRssBytes: number; hwmBytes: number; cpuSeconds: number }> {
     return this.pids.map((pid) => ({

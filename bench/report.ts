@@ -54,6 +54,9 @@ export interface BigSummary {
   transactionMs: number;
   startRssBytes: number;
   peakRssBytes: number;
+  /** Highest RSS from sending until the 250 (the SMTP side), and from then until the acknowledgement (the workers). */
+  peakUntilReplyBytes: number;
+  peakAfterReplyBytes: number;
   rssGrowthBytes: number;
   settledRssBytes: number;
   ackMs: number | null;
@@ -186,7 +189,9 @@ export function formatResult(result: BenchResult): string {
   if (result.big) {
     const big = result.big;
     out.push(`large message: ${mib(big.bytes)}, answered "${big.reply}" after ${ms(big.transactionMs)}; acknowledged after ${big.ackMs === null ? 'never' : ms(big.ackMs)}`);
-    out.push(`  product RSS: ${mib(big.startRssBytes)} before, peak ${mib(big.peakRssBytes)} (+${mib(big.rssGrowthBytes)}), ${mib(big.settledRssBytes)} afterwards`);
+    out.push(
+      `  product RSS: ${mib(big.startRssBytes)} before, peak ${mib(big.peakRssBytes)} (+${mib(big.rssGrowthBytes)}): ${mib(big.peakUntilReplyBytes)} until the 250, ${mib(big.peakAfterReplyBytes)} while it was processed; ${mib(big.settledRssBytes)} afterwards`,
+    );
     out.push('');
   }
 
