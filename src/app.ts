@@ -80,7 +80,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     redis = await ensureRedis(env.REDIS_URL, config.dataDir, logger);
     const endpoint = redis;
     back.push(() => endpoint.stop());
-    database = await openDatabaseFromConfig(config, roles.includes('smtp') ? 20 : 10);
+    database = await openDatabaseFromConfig(config, poolSize(roles, env.WORKER_CONCURRENCY));
     const db = database;
     back.unshift(() => db.close());
 
@@ -228,6 +228,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     await closeAll(front, back, 10_000, logger);
     throw error;
   }
+}
+
+/**
+ * Database connections this process may need at once: an interactive
+ * transaction holds one for its whole length, so workers need one per job they
+ * run (intake and outbound at the configured concurrency, deadlines and
+ * measures at 4), the SMTP listener a few for stores and lookups, the web role
+ * a few for pages. The sum over all processes must stay under the server's
+ * max_connections.
+ */
+function poolSize(roles: Role[], workerConcurrency: number): number {
+  return (roles.includes('worker') ? 2 * workerConcurrency + 10 : 0) + (roles.includes('smtp') ? 10 : 0) + (roles.includes('web') ? 5 : 0);
 }
 
 function httpPort(server: Server): number {

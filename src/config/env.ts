@@ -94,7 +94,7 @@ export const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Outbound mail: tries and first retry delay (doubling); their sum is how long before a message is dead-lettered. */
   OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),

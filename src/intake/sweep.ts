@@ -34,7 +34,7 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
     await deps.queues.intake.addBulk(stored.map((row) => ({ name: 'intake', data: { inboundId: row.id }, opts: { jobId: intakeJobId(row.id) } })));
   }
   const unsent = await deps.db.caseMessage.findMany({
-    where: { direction: 'out', status: { in: ['queued', 'failed'] }, at: { lt: before } },
+    where: { direction: 'out', status: { in: ['queued', 'failed', 'delivered'] }, at: { lt: before } },
     select: { id: true },
     take: 1_000,
   });

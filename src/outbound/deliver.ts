@@ -16,41 +16,62 @@ export type DeliverOutcome = 'sent' | 'already_done' | 'missing';
 
 /**
  * Sends one recorded message. The row is the truth: a job for a message that
- * is already sent (a retry, a duplicate job) does nothing. A failure is noted on
- * the row and thrown, so the queue retries with backoff.
+ * is already sent (a retry, a duplicate job) does nothing. A failed send is
+ * noted on the row and thrown, so the queue retries with backoff. Once the relay
+ * has taken the message it is never sent again: if writing down what that
+ * means fails, the row says `delivered` and the retry only writes it down.
  */
 export async function deliverMessage(id: string, deps: DeliverDeps): Promise<DeliverOutcome> {
   const row = await deps.db.caseMessage.findUnique({
     where: { id },
-    select: { id: true, caseId: true, kind: true, status: true, envelope: true, raw: true, to: true },
+    select: { id: true, caseId: true, kind: true, status: true, envelope: true, raw: true, to: true, sentAt: true },
   });
   if (!row || !row.raw) return 'missing';
-  if (row.status !== 'queued' && row.status !== 'failed') return 'already_done';
-  const envelope = row.envelope as unknown as Envelope;
-  try {
-    const response = await deps.transport.send(envelope, Buffer.from(row.raw), row.id);
-    const at = deps.now();
-    await deps.db.$transaction(async (tx) => {
-      await tx.caseMessage.update({
-        where: { id },
-        data: { status: 'sent', sentAt: at, attempts: { increment: 1 }, lastError: null },
-      });
-      await appendEvent(tx, { caseId: row.caseId, type: 'message_sent', actor: 'system', at, data: { kind: row.kind, to: row.to, response: response.slice(0, 200) } });
-      await deps.afterSent?.(tx, { caseId: row.caseId, kind: row.kind, at });
-    });
+  if (row.status === 'delivered') {
+    await recordSent(row, row.sentAt ?? deps.now(), 'handed to the relay earlier', deps);
     return 'sent';
+  }
+  if (row.status !== 'queued' && row.status !== 'failed') return 'already_done';
+  let response: string;
+  try {
+    response = await deps.transport.send(row.envelope as unknown as Envelope, Buffer.from(row.raw), row.id);
   } catch (error) {
     await deps.db.caseMessage
       .update({ where: { id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: String((error as Error).message).slice(0, 500) } })
       .catch((dbError: unknown) => deps.logger.warn({ err: dbError, id }, 'could not note a failed delivery'));
     throw error;
   }
+  const at = deps.now();
+  try {
+    await recordSent(row, at, response, deps);
+  } catch (error) {
+    // The relay has it: keep that fact even if the rest could not be written now.
+    await deps.db.caseMessage.update({ where: { id }, data: { status: 'delivered', sentAt: at, attempts: { increment: 1 } } });
+    throw error;
+  }
+  return 'sent';
+}
+
+async function recordSent(row: { id: string; caseId: string; kind: string; to: string[] }, at: Date, response: string, deps: DeliverDeps): Promise<void> {
+  await deps.db.$transaction(
+    async (tx) => {
+      const updated = await tx.caseMessage.updateMany({
+        where: { id: row.id, status: { in: ['queued', 'failed', 'delivered'] } },
+        data: { status: 'sent', sentAt: at, lastError: null, attempts: { increment: 1 } },
+      });
+      if (updated.count === 0) return;
+      await appendEvent(tx, { caseId: row.caseId, type: 'message_sent', actor: 'system', at, data: { kind: row.kind, to: row.to, response: response.slice(0, 200) } });
+      await deps.afterSent?.(tx, { caseId: row.caseId, kind: row.kind, at });
+    },
+    { maxWait: 30_000, timeout: 30_000 },
+  );
 }
 
 /** After the last retry: the message is dead-lettered and the case says so. */
 export async function markUndeliverable(id: string, reason: string, deps: Pick<DeliverDeps, 'db'>): Promise<void> {
   const row = await deps.db.caseMessage.findUnique({ where: { id }, select: { caseId: true, kind: true, status: true, to: true } });
-  if (!row || row.status === 'sent' || row.status === 'dead') return;
+  // A message the relay took is not dead, whatever happened to its bookkeeping.
+  if (!row || ['sent', 'delivered', 'dead'].includes(row.status ?? '')) return;
   await deps.db.$transaction(async (tx) => {
     await tx.caseMessage.update({ where: { id }, data: { status: 'dead', lastError: reason.slice(0, 500) } });
     await appendEvent(tx, { caseId: row.caseId, type: 'message_failed', actor: 'system', reason: reason.slice(0, 500), data: { kind: row.kind, to: row.to } });
