@@ -1,5 +1,6 @@
 import type { Brand } from '../config/brands.js';
 import type { Db, Tx } from '../db/index.js';
+import { withEventBuffer } from './events.js';
 import type { DnsResolver } from '../intake/authenticate.js';
 import type { Logger } from '../lib/logger.js';
 import type { LoopMarker } from '../outbound/loop-marker.js';
@@ -55,7 +56,7 @@ export class Effects {
 /** Runs `fn` in one transaction, then applies what it left to do. */
 export async function inTransaction<T>(deps: CaseDeps, fn: (tx: Tx, effects: Effects) => Promise<T>): Promise<T> {
   const effects = new Effects();
-  const result = await deps.db.$transaction((tx) => fn(tx, effects), { timeout: 30_000, maxWait: 30_000 });
+  const result = await deps.db.$transaction((tx) => withEventBuffer(tx, () => fn(tx, effects)), { timeout: 30_000, maxWait: 30_000 });
   await effects.apply(deps);
   return result;
 }

@@ -47,16 +47,59 @@ export interface EventInput {
   at?: Date;
 }
 
+type EventRow = Prisma.CaseEventCreateManyInput;
+
+/**
+ * Events of one transaction are written together, in order, just before it
+ * commits: a case's steps append several, and one statement is cheaper than
+ * many. Outside a buffered transaction an event is written at once.
+ */
+const buffers = new WeakMap<object, EventRow[]>();
+
+function toRow(event: EventInput): EventRow {
+  return {
+    id: newId(),
+    caseId: event.caseId,
+    type: event.type,
+    actor: event.actor,
+    reason: event.reason ?? null,
+    data: event.data,
+    ...(event.at ? { at: event.at } : {}),
+  };
+}
+
 export async function appendEvent(tx: Tx, event: EventInput): Promise<void> {
-  await tx.caseEvent.create({
-    data: {
-      id: newId(),
-      caseId: event.caseId,
-      type: event.type,
-      actor: event.actor,
-      reason: event.reason ?? null,
-      data: event.data,
-      ...(event.at ? { at: event.at } : {}),
-    },
-  });
+  const buffer = buffers.get(tx);
+  if (buffer) buffer.push(toRow(event));
+  else await tx.caseEvent.create({ data: toRow(event) });
+}
+
+/** Runs `fn` with the transaction's events buffered, and writes them at its end. */
+export async function withEventBuffer<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  buffers.set(tx, []);
+  try {
+    const result = await fn();
+    await flushEvents(tx);
+    return result;
+  } finally {
+    buffers.delete(tx);
+  }
+}
+
+/** Writes buffered events now: before reading events back in the same transaction. */
+export async function flushEvents(tx: Tx): Promise<void> {
+  const buffer = buffers.get(tx);
+  if (buffer && buffer.length > 0) {
+    await tx.caseEvent.createMany({ data: buffer.splice(0) });
+  }
+}
+
+/** For a savepoint: how many events are buffered, and dropping those after it. */
+export function eventMark(tx: Tx): number {
+  return buffers.get(tx)?.length ?? 0;
+}
+
+export function rewindEvents(tx: Tx, mark: number): void {
+  const buffer = buffers.get(tx);
+  if (buffer) buffer.length = Math.min(buffer.length, mark);
 }

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/index.js';
+import { flushEvents } from './events.js';
 
 /**
  * The registrar's customers heard in a case: everyone a hearing notice went to
@@ -6,6 +7,7 @@ import type { Tx } from '../db/index.js';
  * as the `customer` party.
  */
 export async function customersOfCase(tx: Tx, caseId: string): Promise<string[]> {
+  await flushEvents(tx);
   const events = await tx.caseEvent.findMany({ where: { caseId, type: 'customer_notified' }, select: { data: true } });
   const emails = events
     .map((event) => (event.data as { email?: unknown } | null)?.email)

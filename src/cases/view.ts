@@ -63,7 +63,7 @@ export async function caseView(db: Db, ticket: string): Promise<CaseView | null>
     include: {
       deadlines: { orderBy: [{ dueAt: 'asc' }] },
       messages: { orderBy: { at: 'asc' } },
-      events: { orderBy: { at: 'asc' } },
+      events: { orderBy: { seq: 'asc' } },
       measures: { orderBy: { at: 'asc' } },
       inbound: { orderBy: { receivedAt: 'asc' }, take: 1, select: { verdict: true } },
     },

@@ -82,7 +82,7 @@ async function due(tx: Tx, effects: Effects, deps: CaseDeps, deadline: Deadline 
 }
 
 async function hearingDomain(tx: Tx, caseId: string): Promise<string> {
-  const event = await tx.caseEvent.findFirst({ where: { caseId, type: 'customer_notified' }, orderBy: { at: 'desc' }, select: { data: true } });
+  const event = await tx.caseEvent.findFirst({ where: { caseId, type: 'customer_notified' }, orderBy: { seq: 'desc' }, select: { data: true } });
   const domain = (event?.data as { domain?: unknown } | null)?.domain;
   return typeof domain === 'string' ? domain : '(see case)';
 }

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db/index.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent, withEventBuffer } from '../cases/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Envelope, OutboundTransport } from './transport.js';
 
@@ -54,7 +54,7 @@ export async function deliverMessage(id: string, deps: DeliverDeps): Promise<Del
 
 async function recordSent(row: { id: string; caseId: string; kind: string; to: string[] }, at: Date, response: string, deps: DeliverDeps): Promise<void> {
   await deps.db.$transaction(
-    async (tx) => {
+    (tx) => withEventBuffer(tx, async () => {
       const updated = await tx.caseMessage.updateMany({
         where: { id: row.id, status: { in: ['queued', 'failed', 'delivered'] } },
         data: { status: 'sent', sentAt: at, lastError: null, attempts: { increment: 1 } },
@@ -62,7 +62,7 @@ async function recordSent(row: { id: string; caseId: string; kind: string; to: s
       if (updated.count === 0) return;
       await appendEvent(tx, { caseId: row.caseId, type: 'message_sent', actor: 'system', at, data: { kind: row.kind, to: row.to, response: response.slice(0, 200) } });
       await deps.afterSent?.(tx, { caseId: row.caseId, kind: row.kind, at });
-    },
+    }),
     { maxWait: 30_000, timeout: 30_000 },
   );
 }

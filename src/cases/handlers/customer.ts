@@ -16,7 +16,7 @@ export async function handleCustomerMessage(tx: Tx, effects: Effects, deps: Case
   await forwardToStaff(tx, effects, deps, brand, theCase, incoming, 'customer_reply');
   const answered = await settleDeadline(tx, brand, theCase.id, 'customer_response', 'met', deps.now(), incoming.sender);
   if (!answered) return;
-  const hearing = await tx.caseEvent.findFirst({ where: { caseId: theCase.id, type: 'customer_notified' }, orderBy: { at: 'desc' }, select: { data: true } });
+  const hearing = await tx.caseEvent.findFirst({ where: { caseId: theCase.id, type: 'customer_notified' }, orderBy: { seq: 'desc' }, select: { data: true } });
   const domain = (hearing?.data as { domain?: string } | null)?.domain ?? '(see case)';
   await sendCaseMessage(
     tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'decision_needed', 'en',

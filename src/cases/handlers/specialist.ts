@@ -6,7 +6,7 @@ import type { Attachment } from '../../outbound/compose.js';
 import { ActionConflict, performAction, type CaseAction } from '../actions.js';
 import type { CaseDeps, Effects } from '../context.js';
 import { parseCommands, type CommandError } from '../commands.js';
-import { appendEvent } from '../events.js';
+import { appendEvent, eventMark, rewindEvents } from '../events.js';
 import type { Incoming } from '../intake.js';
 import { sendCaseMessage } from '../messaging.js';
 import { InvalidTransitionError } from '../state.js';
@@ -45,7 +45,7 @@ export async function handleSpecialistMessage(tx: Tx, effects: Effects, deps: Ca
 
   // All or nothing: a command that does not fit the case undoes the ones before it.
   await tx.$executeRawUnsafe('SAVEPOINT specialist_commands');
-  const mark = { outbound: effects.outbound.length, deadlines: effects.deadlines.length, measures: effects.measures.length };
+  const mark = { outbound: effects.outbound.length, deadlines: effects.deadlines.length, measures: effects.measures.length, events: eventMark(tx) };
   for (const { line, action } of actions) {
     try {
       await performAction(tx, effects, deps, theCase, action, context);
@@ -55,6 +55,7 @@ export async function handleSpecialistMessage(tx: Tx, effects: Effects, deps: Ca
       effects.outbound.length = mark.outbound;
       effects.deadlines.length = mark.deadlines;
       effects.measures.length = mark.measures;
+      rewindEvents(tx, mark.events);
       const fresh = await tx.case.findUniqueOrThrow({ where: { id: theCase.id } });
       return reportErrors(tx, effects, deps, fresh, actor, [{ line, reason: error.message }]);
     }
@@ -87,9 +88,21 @@ function relayableAttachments(incoming: Incoming): Attachment[] {
     .filter((attachment) => attachment.contentDisposition !== 'inline' && attachment.content.length > 0)
     .slice(0, 20)
     .map((attachment, index) => ({
-      // Names come from mail: never trusted as a path, only as a label.
-      filename: (attachment.filename ?? `attachment-${index + 1}`).replace(/[\\/\r\n\0]/g, '_').slice(0, 200),
+      filename: attachmentLabel(attachment.filename, index),
       content: attachment.content,
       contentType: attachment.contentType || 'application/octet-stream',
     }));
+}
+
+/**
+ * Names come from mail: never trusted as a path, only as a label. Path
+ * separators, control characters and bidirectional overrides (which make
+ * "invoice\u202efdp.exe" read as "invoiceexe.pdf") become '_'; a name of dots
+ * only, or none, becomes attachment-N. At most 200 characters, never cutting
+ * a character in two.
+ */
+function attachmentLabel(name: string | undefined, index: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  const label = Array.from((name ?? '').replace(/[\\/\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '_').trim()).slice(0, 200).join('');
+  return /^[.\s]*$/.test(label) ? `attachment-${index + 1}` : label;
 }
