@@ -116,6 +116,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
       const ingestDeps: IngestDeps = {
         db: db.prisma,
+        sql: db.runner,
         queues,
         resolver,
         brands,

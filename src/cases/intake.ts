@@ -44,27 +44,39 @@ export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
  * re-queues the follow-up jobs (which are idempotent by id).
  */
 export async function processInbound(inboundId: string, deps: CaseDeps): Promise<IntakeOutcome> {
-  const row = await deps.db.inboundMessage.findUnique({ where: { id: inboundId }, select: { status: true, caseId: true } });
-  if (!row) return 'missing';
-  if (row.status !== 'stored') {
-    if (row.caseId) await requeueFollowUps(row.caseId, deps);
+  const stored = await deps.db.inboundMessage.findUnique({
+    where: { id: inboundId },
+    select: { status: true, caseId: true, raw: true, route: true, verdict: true, receivedAt: true, messageId: true },
+  });
+  if (!stored) return 'missing';
+  if (stored.status !== 'stored') {
+    if (stored.caseId) await requeueFollowUps(stored.caseId, deps);
     return 'already_processed';
   }
-  const incoming = await loadIncoming(inboundId, deps);
+  const incoming = await readIncoming(inboundId, stored, deps);
   const brand = brandOf(deps, incoming.route.brandId);
   if (concernsAbuse(incoming)) incoming.evidence = await collectEvidence(incoming.raw, brand, deps);
 
-  await inTransaction(deps, async (tx, effects) => {
-    // Re-checked inside the transaction: two workers may have picked up copies of the job.
-    const current = await tx.inboundMessage.findUnique({ where: { id: inboundId }, select: { status: true } });
-    if (current?.status !== 'stored') return;
-    const caseId = await route(tx, effects, deps, brand, incoming);
-    await tx.inboundMessage.update({
-      where: { id: inboundId },
-      data: { status: 'processed', caseId, processedAt: deps.now(), error: incoming.parseError },
+  try {
+    await inTransaction(deps, async (tx, effects) => {
+      const caseId = await route(tx, effects, deps, brand, incoming);
+      // Conditional: two workers may have picked up copies of the job; the one
+      // that finds the message no longer stored undoes everything it wrote.
+      const marked = await tx.inboundMessage.updateMany({
+        where: { id: inboundId, status: 'stored' },
+        data: { status: 'processed', caseId, processedAt: deps.now(), error: incoming.parseError },
+      });
+      if (marked.count === 0) throw new AlreadyProcessed();
     });
-  });
+  } catch (error) {
+    if (error instanceof AlreadyProcessed) return 'already_processed';
+    throw error;
+  }
   return 'processed';
+}
+
+class AlreadyProcessed extends Error {
+  override readonly name = 'AlreadyProcessed';
 }
 
 async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming): Promise<string> {
@@ -107,11 +119,11 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
   return theCase.id;
 }
 
-async function loadIncoming(inboundId: string, deps: CaseDeps): Promise<Incoming> {
-  const stored = await deps.db.inboundMessage.findUniqueOrThrow({
-    where: { id: inboundId },
-    select: { raw: true, route: true, verdict: true, receivedAt: true, messageId: true },
-  });
+async function readIncoming(
+  inboundId: string,
+  stored: { raw: Uint8Array; route: unknown; verdict: unknown; receivedAt: Date; messageId: string | null },
+  deps: CaseDeps,
+): Promise<Incoming> {
   const raw = Buffer.from(stored.raw);
   const headers = readHeaderBlock(raw);
   let parsed: ParsedMail | null = null;
@@ -132,8 +144,8 @@ async function loadIncoming(inboundId: string, deps: CaseDeps): Promise<Incoming
     text: parsed ? bodyText(parsed) : '',
     sender: (from?.address ?? '').toLowerCase(),
     senderName: from?.name || null,
-    route: stored.route as unknown as Incoming['route'],
-    verdict: stored.verdict as unknown as Verdict,
+    route: stored.route as Incoming['route'],
+    verdict: stored.verdict as Verdict,
     receivedAt: stored.receivedAt,
     // A message without a Message-ID still needs one to be threaded to.
     messageId: stored.messageId ?? `<${inboundId}@received.invalid>`,

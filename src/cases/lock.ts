@@ -7,10 +7,9 @@ import type { Case } from '../generated/prisma/client.js';
  * one at a time and always sees the state the previous one left.
  */
 export async function lockCase(tx: Tx, where: { id: string } | { ticket: string }): Promise<Case | null> {
-  const locked =
+  const rows =
     'id' in where
-      ? await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Case" WHERE id = ${where.id} FOR UPDATE`
-      : await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Case" WHERE ticket = ${where.ticket.toUpperCase()} FOR UPDATE`;
-  const id = locked[0]?.id;
-  return id ? tx.case.findUniqueOrThrow({ where: { id } }) : null;
+      ? await tx.$queryRaw<Case[]>`SELECT * FROM "Case" WHERE id = ${where.id} FOR UPDATE`
+      : await tx.$queryRaw<Case[]>`SELECT * FROM "Case" WHERE ticket = ${where.ticket.toUpperCase()} FOR UPDATE`;
+  return rows[0] ?? null;
 }

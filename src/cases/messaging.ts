@@ -18,6 +18,8 @@ export interface SendOptions {
   relayed?: boolean;
   /** Thread to this message; by default the latest message from the recipient. */
   inReplyTo?: string | null;
+  /** The whole thread when the caller knows it (a case opened just now): spares a query. */
+  thread?: { inReplyTo: string | null; references: string[] };
 }
 
 const MAILBOX_OF_KIND: Record<string, Mailbox> = { abuse: 'abuse', complaint: 'complaints', feedback: 'feedback' };
@@ -45,7 +47,7 @@ export async function sendCaseMessage<N extends TemplateName>(
 ): Promise<RecordOutcome> {
   const brand = brandOf(deps, theCase.brand);
   const rendered = renderTemplate(template, language, vars);
-  const thread = await threadHeaders(tx, theCase.id, to, options.inReplyTo);
+  const thread = options.thread ?? (await threadHeaders(tx, theCase.id, to, options.inReplyTo));
   const message = {
     caseId: theCase.id,
     ticket: theCase.ticket,

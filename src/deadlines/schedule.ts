@@ -45,6 +45,19 @@ export async function openDeadline(
   return row;
 }
 
+/** The first deadlines of a new case, in one statement (nothing can conflict yet). */
+export async function openFirstDeadlines(tx: Tx, input: { caseId: string; brand: Brand; kinds: DeadlineKind[]; start: Date }): Promise<DeadlineRef[]> {
+  const rows = input.kinds.map((kind) => {
+    const due = dueAt(input.brand, kind, input.start);
+    return { id: newId(), caseId: input.caseId, kind, step: 0, startedAt: input.start, dueAt: due, originalDueAt: due };
+  });
+  await tx.deadline.createMany({ data: rows });
+  for (const row of rows) {
+    await appendEvent(tx, { caseId: input.caseId, type: 'deadline_set', actor: 'system', data: { kind: row.kind, step: 0, dueAt: row.dueAt.toISOString() } });
+  }
+  return rows.map((row) => ({ id: row.id, kind: row.kind, dueAt: row.dueAt, startedAt: row.startedAt }));
+}
+
 /**
  * Job ids name the deadline and the instant it is due, so scheduling twice is a
  * no-op and moving a deadline adds a job for the new instant; the old one is

@@ -1,6 +1,7 @@
 import type { Brand } from '../config/brands.js';
 import { isStaff } from '../config/brands.js';
 import type { Db } from '../db/index.js';
+import type { SqlRunner } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { readHeaderBlock } from '../mail/headers.js';
 import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
@@ -19,6 +20,8 @@ export interface CaseDirectory {
 
 export interface IngestDeps {
   db: Db;
+  /** The driver itself, for the one INSERT every message makes before its 250. */
+  sql: Pick<SqlRunner, 'query'>;
   queues: Pick<Queues, 'intake'>;
   resolver: DnsResolver;
   brands: Map<string, Brand>;
@@ -93,7 +96,7 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
 
   const storedRoute = senderClass.kind === 'machine_report' ? { ...route, machineReport: senderClass.format } : route;
   const stored = await temporaryOnFailure('database', () =>
-    storeInbound(deps.db, {
+    storeInbound(deps.db, deps.sql, {
       raw: input.raw,
       messageId: headers.messageId ?? null,
       envelopeFrom: input.envelopeFrom.toLowerCase(),

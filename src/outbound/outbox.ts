@@ -32,10 +32,6 @@ export function isRobotAddress(address: string): boolean {
  * The job that sends it is queued after the commit (`dispatchQueued`).
  */
 export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed: ComposedMessage, policy: OutboxPolicy): Promise<RecordOutcome> {
-  if (message.dedupeKey) {
-    const existing = await tx.caseMessage.findUnique({ where: { dedupeKey: message.dedupeKey }, select: { id: true } });
-    if (existing) return { kind: 'duplicate' };
-  }
   const to = message.to.toLowerCase();
   let suppressedBecause: string | null = null;
   if (isRobotAddress(to)) {
@@ -48,7 +44,9 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
     if (sent >= policy.dailyCap) suppressedBecause = 'daily_cap';
   }
   const status = suppressedBecause ? 'suppressed' : 'queued';
-  await tx.caseMessage.create({
+  // Skipping duplicates makes the dedupe key's unique index the check: one statement, no race.
+  const { count } = await tx.caseMessage.createMany({
+    skipDuplicates: true,
     data: {
       id: composed.id,
       caseId: message.caseId,
@@ -71,6 +69,7 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
       lastError: suppressedBecause,
     },
   });
+  if (count === 0) return { kind: 'duplicate' };
   if (suppressedBecause) {
     await appendEvent(tx, { caseId: message.caseId, type: 'message_suppressed', actor: 'system', reason: suppressedBecause, data: { kind: message.kind, to } });
     return { kind: 'suppressed', id: composed.id, reason: suppressedBecause };

@@ -2,7 +2,8 @@ import type { Brand, Mailbox } from '../../config/brands.js';
 import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
 import { calendarForBrand } from '../../deadlines/calendar.js';
-import { openDeadline, type DeadlineRef } from '../../deadlines/schedule.js';
+import type { DeadlineKind } from '../../deadlines/policies.js';
+import { openFirstDeadlines, type DeadlineRef } from '../../deadlines/schedule.js';
 import { describeVerdict } from '../../intake/verdict-words.js';
 import { detectLanguage } from '../../mail/language.js';
 import { newId } from '../../lib/ids.js';
@@ -13,7 +14,7 @@ import { caseEvidence, mergeEvidence, recordEvidence, reportKey } from '../evide
 import { openHearing } from '../hearing.js';
 import { changeState } from '../state.js';
 import type { Incoming } from '../intake.js';
-import { sendCaseMessage } from '../messaging.js';
+import { sendCaseMessage, type SendOptions } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
 import { nextTicket } from '../tickets.js';
 
@@ -66,26 +67,28 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
 
   // A spam report without the spam cannot be acted on: ask for it instead of promising an answer.
   const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;
-  const deadlines: DeadlineRef[] = [];
+  let deadlines: DeadlineRef[] = [];
   if (kind !== 'feedback' && !silent) {
-    deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'acknowledge', start: incoming.receivedAt }));
-    if (!incomplete) deadlines.push(await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: incoming.receivedAt }));
+    const kinds: DeadlineKind[] = incomplete ? ['acknowledge'] : ['acknowledge', 'respond'];
+    deadlines = await openFirstDeadlines(tx, { caseId: theCase.id, brand, kinds, start: incoming.receivedAt });
     effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
   }
 
-  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase);
-  else if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines);
+  // The writer's own message is the whole thread so far.
+  const thread = { inReplyTo: incoming.messageId, references: incoming.headers.references };
+  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase, thread);
+  else if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines, thread);
   await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines);
   if (evidence && evidence.complete) await openHearing(tx, effects, deps, brand, theCase, evidence);
   return theCase.id;
 }
 
 /** The incomplete-report reply (SPEC section 6); the case waits for the complete message. */
-export async function askForTheReportedMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case): Promise<void> {
+export async function askForTheReportedMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, thread?: SendOptions['thread']): Promise<void> {
   await sendCaseMessage(
     tx, effects, deps, theCase, theCase.complainantAddress, 'incomplete_report', theCase.language as Brand['defaultLanguage'],
     { ticket: theCase.ticket, brandName: brand.name, timeZone: brand.timeZone },
-    { kind: 'incomplete_report', autoSubmitted: 'auto-replied', dedupeKey: `ack:${theCase.id}` },
+    { kind: 'incomplete_report', autoSubmitted: 'auto-replied', dedupeKey: `ack:${theCase.id}`, thread },
   );
   await changeState(tx, theCase, 'awaiting_information', 'system', 'the report does not contain the complete spam message');
 }
@@ -128,8 +131,16 @@ export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming, 
   await appendEvent(tx, { caseId: theCase.id, type: 'message_received', actor: incoming.sender, at: incoming.receivedAt, data: { role: 'complainant', messageId: incoming.messageId } });
 }
 
-async function acknowledge(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, deadlines: DeadlineRef[]): Promise<void> {
-  const options = { kind: 'ack', autoSubmitted: 'auto-replied' as const, dedupeKey: `ack:${theCase.id}` };
+async function acknowledge(
+  tx: Tx,
+  effects: Effects,
+  deps: CaseDeps,
+  brand: Brand,
+  theCase: Case,
+  deadlines: DeadlineRef[],
+  thread: SendOptions['thread'],
+): Promise<void> {
+  const options = { kind: 'ack', autoSubmitted: 'auto-replied' as const, dedupeKey: `ack:${theCase.id}`, thread };
   const base = { ticket: theCase.ticket, brandName: brand.name };
   const language = theCase.language as Brand['defaultLanguage'];
   if (theCase.kind === 'feedback') {
@@ -176,6 +187,8 @@ async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand
       kind: 'notice',
       autoSubmitted: 'auto-generated',
       dedupeKey: `notice:${theCase.id}`,
+      // The desk has seen nothing of this case yet.
+      thread: { inReplyTo: null, references: [] },
       attachments: [{ filename: `${theCase.ticket}.eml`, content: incoming.raw, contentType: 'message/rfc822' }],
     },
   );
