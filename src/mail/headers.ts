@@ -143,10 +143,19 @@ function decodeBytes(latin1: string): string {
   }
 }
 
-/** Line breaks are already gone; control characters (also ones decoded from encoded words) become spaces. */
+/**
+ * Line breaks are already gone; control characters (also ones decoded from
+ * encoded words) become spaces. Halves of surrogate pairs, which broken
+ * encoded words decode to, become U+FFFD: PostgreSQL's json refuses them.
+ */
 function cleanValue(value: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  return value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').trim();
+  return (
+    value
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ')
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+      .trim()
+  );
 }
 
 function decodeWords(value: string): string {

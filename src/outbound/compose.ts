@@ -46,9 +46,14 @@ export interface ComposedMessage {
 
 const FROM_NAMES: Record<Mailbox, string> = { abuse: 'Abuse Team', complaints: 'Customer Service', feedback: 'Feedback' };
 
-/** Header values come partly from mail we received: no CR or LF may pass into them. */
+/**
+ * Header values come partly from mail we received: no CR or LF may pass into
+ * them, nor other control characters (NUL, NEL, …), which would reach the
+ * reader through an encoded word.
+ */
 export function headerSafe(value: string): string {
-  return value.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return value.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g, ' ').trim();
 }
 
 /**
@@ -85,7 +90,8 @@ export async function composeMessage(message: OutgoingMessage, deps: { hostname:
     references: references.length ? references.join(' ') : undefined,
     headers,
     attachments: message.attachments?.map((attachment) => ({
-      filename: attachment.filename,
+      // Names come from mail too (a specialist's attachments).
+      filename: headerSafe(attachment.filename) || 'attachment',
       content: attachment.content,
       contentType: attachment.contentType,
     })),

@@ -143,5 +143,15 @@ export async function buildEvidence(raw: Buffer, deps: EvidenceDeps): Promise<Ca
     const { report: _report, ...xarf } = extraction.xarf;
     evidence.xarf = xarf;
   }
-  return evidence;
+  return storable(evidence);
+}
+
+// PostgreSQL's json types take neither NUL nor an unpaired surrogate, and
+// decoders fed broken mail produce both (an ISO-2022-JP word that is really
+// Shift_JIS): left in, the case's transaction fails on every retry.
+// eslint-disable-next-line no-control-regex -- NUL is what is removed
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function storable<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === 'string' ? item.replace(UNSTORABLE, '\ufffd') : item)) as T;
 }

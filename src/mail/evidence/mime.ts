@@ -43,9 +43,9 @@ export interface MimeLimits {
 interface AttachmentData {
   type: 'attachment';
   content: NodeJS.ReadableStream;
-  contentType?: string;
-  filename?: string;
-  contentDisposition?: string;
+  contentType?: unknown;
+  filename?: unknown;
+  contentDisposition?: unknown;
   headers?: Map<string, unknown>;
   release: (() => void) | null;
 }
@@ -145,11 +145,14 @@ function collectAttachment(
     called = true;
     data.release?.();
     if (!keep) return done(null);
+    // mailparser passes what the headers held, not always a string (false for
+    // "Content-Type: ;"): a throw here would escape, from a stream callback, as
+    // an uncaught exception.
     done({
-      contentType: (data.contentType ?? 'application/octet-stream').toLowerCase(),
+      contentType: stringOr(data.contentType, 'application/octet-stream').toLowerCase(),
       declaredType: declaredType(data.headers),
-      filename: data.filename ?? null,
-      disposition: data.contentDisposition ?? null,
+      filename: stringOr(data.filename, null),
+      disposition: stringOr(data.contentDisposition, null),
       content: Buffer.concat(chunks, size),
       truncated,
     });
@@ -174,4 +177,8 @@ function collectAttachment(
 function declaredType(headers: Map<string, unknown> | undefined): string | null {
   const value = (headers?.get('content-type') as { value?: unknown } | undefined)?.value;
   return typeof value === 'string' ? value.toLowerCase() : null;
+}
+
+function stringOr<T extends string | null>(value: unknown, fallback: T): string | T {
+  return typeof value === 'string' ? value : fallback;
 }
