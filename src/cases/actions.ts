@@ -16,9 +16,10 @@ import { OPEN_STATES, type CaseState } from './model.js';
 import { lockCase } from './lock.js';
 import { changeState } from './state.js';
 import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js';
+import { isEmailAddress, truncate } from '../lib/text.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
-const address = z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected an e-mail address');
+const address = z.string().trim().toLowerCase().refine(isEmailAddress, 'expected an e-mail address');
 
 /** What a specialist can do to a case, through the API or by email commands. */
 export const actionSchema = z.discriminatedUnion('action', [
@@ -93,7 +94,7 @@ export async function performAction(tx: Tx, effects: Effects, deps: CaseDeps, th
       require(state === 'responded' && theCase.escalationStep === 1, 'a postal escalation (step 2) follows our answer to step 1');
       return escalate(tx, effects, deps, brand, theCase, 2, context.actor, null);
     case 'note':
-      await appendEvent(tx, { caseId: theCase.id, type: 'note_added', actor: context.actor, data: { text: action.text.slice(0, 10_000) } });
+      await appendEvent(tx, { caseId: theCase.id, type: 'note_added', actor: context.actor, data: { text: truncate(action.text, 10_000) } });
       return;
     case 'measure':
       require(theCase.kind === 'abuse', 'measures apply to abuse cases');

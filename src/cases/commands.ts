@@ -1,5 +1,6 @@
 import type { CaseAction } from './actions.js';
 import { MEASURE_NAMES, type MeasureName } from './measures.js';
+import { isEmailAddress } from '../lib/text.js';
 
 /** One `#` line at the top of a specialist's reply, understood. */
 export type Command =
@@ -54,7 +55,7 @@ function parseLine(line: string, actor: string): Command | CommandError {
     case 'assign': {
       if (!args) return fail('#assign needs "me" or an address');
       const to = args.toLowerCase() === 'me' ? actor : args.toLowerCase();
-      if (!isAddress(to)) return fail(`"${args.slice(0, 100)}" is not an e-mail address`);
+      if (!isEmailAddress(to)) return fail(`"${args.slice(0, 100)}" is not an e-mail address`);
       return { kind: 'action', line, action: { action: 'assign', to } };
     }
     case 'extend': {
@@ -77,11 +78,3 @@ function parseLine(line: string, actor: string): Command | CommandError {
   }
 }
 
-/**
- * local@domain with a dot inside the domain. The one-pattern form,
- * /^[^@\s]+@[^@\s]+\.[^@\s]+$/, backtracks quadratically on a long domain of
- * dots; this pattern cannot, and the dot is found by a scan.
- */
-function isAddress(value: string): boolean {
-  return /^[^@\s]+@[^@\s]+$/.test(value) && value.slice(value.indexOf('@') + 2, -1).includes('.');
-}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './env.js';
+import { isEmailAddress } from '../lib/text.js';
 
 export const LANGUAGES = ['en', 'de', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -20,7 +21,7 @@ const domainName = z
 const address = z
   .string()
   .transform((value) => value.trim().toLowerCase())
-  .refine((value) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value), 'not an e-mail address');
+  .refine(isEmailAddress, 'not an e-mail address');
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -72,7 +73,7 @@ const brandSchema = z
       ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of the brand languages' });
     }
     for (const [index, entry] of brand.staff.entries()) {
-      if (!/^(\*|[^@\s*]+)@[^@\s*]+\.[^@\s*]+$/.test(entry)) {
+      if (entry.includes('*', 1) || !isEmailAddress(entry.startsWith('*@') ? `x${entry.slice(1)}` : entry)) {
         ctx.addIssue({ code: 'custom', path: ['staff', index], message: 'expected an address or *@domain' });
       }
     }

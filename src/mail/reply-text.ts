@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { storableText, trimLineEnds } from '../lib/text.js';
 
 interface ParsedReply {
   getVisibleText(): string;
@@ -56,33 +57,11 @@ function beforeHistory(text: string): string {
   return lines.slice(0, end).join('\n');
 }
 
-/**
- * Trailing blanks removed by a scan: `/[ \t]+$/gm` is quadratic on a long run
- * of blanks that does not end a line.
- */
-function trimLineEnds(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      let end = line.length;
-      while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
-      return line.slice(0, end);
-    })
-    .join('\n');
-}
 
 function collapseBlankLines(text: string): string {
   return text.replace(/\n{3,}/g, '\n\n');
 }
 
-/**
- * NUL and halves of surrogate pairs (a body in a broken UTF-16) go: these
- * words end up in case events, and PostgreSQL takes neither.
- */
-function storableText(text: string): string {
-  // eslint-disable-next-line no-control-regex -- NUL is what is removed
-  return text.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

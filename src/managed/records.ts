@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LANGUAGES } from '../config/brands.js';
 import type { Db } from '../db/index.js';
 import { isValidCidr } from './lookup.js';
+import { isEmailAddress } from '../lib/text.js';
 
 /**
  * The operator's tables: managed domains (with the customer account), managed
@@ -29,7 +30,7 @@ export const accountSchema = z
   .object({
     account,
     name: z.string().trim().min(1).max(300),
-    email: z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'not an e-mail address'),
+    email: z.string().trim().toLowerCase().refine(isEmailAddress, 'not an e-mail address'),
     language: z.enum(LANGUAGES),
   })
   .strict();

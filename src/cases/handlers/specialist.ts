@@ -1,6 +1,7 @@
 import type { Brand } from '../../config/brands.js';
 import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
+import { truncate } from '../../lib/text.js';
 import { replyText } from '../../mail/reply-text.js';
 import type { Attachment } from '../../outbound/compose.js';
 import { ActionConflict, performAction, type CaseAction } from '../actions.js';
@@ -65,7 +66,7 @@ export async function handleSpecialistMessage(tx: Tx, effects: Effects, deps: Ca
 
 async function reportErrors(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, actor: string, errors: CommandError[]): Promise<void> {
   const first = errors[0] as CommandError;
-  await appendEvent(tx, { caseId: theCase.id, type: 'command_failed', actor, reason: first.reason, data: { errors: errors.map((e) => ({ line: e.line.slice(0, 200), reason: e.reason })) } });
+  await appendEvent(tx, { caseId: theCase.id, type: 'command_failed', actor, reason: first.reason, data: { errors: errors.map((e) => ({ line: truncate(e.line, 200), reason: e.reason })) } });
   await sendCaseMessage(
     tx, effects, deps, theCase, actor, 'command_error', 'en',
     { ticket: theCase.ticket, line: errors.map((e) => e.line).join('\n'), reason: errors.map((e) => `${e.line}: ${e.reason}`).join('\n') },

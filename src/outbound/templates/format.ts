@@ -1,4 +1,5 @@
 import type { Language } from '../../config/brands.js';
+import { trimLineEnds } from '../../lib/text.js';
 
 /** Region-specific locales: en-GB writes "Tuesday, 5 January 2027", as a European registrar would. */
 const LOCALE: Readonly<Record<Language, string>> = {
@@ -61,10 +62,7 @@ export function withSubject(prefix: string, original: string, separator = ': '):
 
 /** Text written by someone else (a specialist, the evidence module): kept as written, minus stray blank edges. */
 export function verbatim(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[ \t]+$/gm, '')
-    .replace(/^\n+|\n+$/g, '');
+  return trimLineEnds(text.replace(/\r\n?/g, '\n')).replace(/^\n+|\n+$/g, '');
 }
 
 /** Joins the parts that are present with blank lines and ends with a newline. */
