@@ -36,6 +36,13 @@ export class WorkingDayCalendar {
   private readonly closures: ReadonlySet<string>;
   /** Public holidays per year (date → name); the rule engine is slow enough to be worth it. */
   private readonly holidaysByYear = new Map<number, ReadonlyMap<string, string>>();
+  /**
+   * Answers already worked out: every message asks the same few questions
+   * (today's date, the N-th working day after it), and luxon is slow enough
+   * to show in a profile. Bounded, since they only grow with distinct days.
+   */
+  private readonly memo = new Map<string, string | boolean | Date>();
+  private readonly dateFormat: Intl.DateTimeFormat;
 
   constructor(options: CalendarOptions) {
     if (!IANAZone.isValidZone(options.timeZone)) throw new RangeError(`unknown time zone ${options.timeZone}`);
@@ -43,18 +50,32 @@ export class WorkingDayCalendar {
     this.holidaySource = createHolidaySource(options.country, options.region);
     for (const day of options.closureDays ?? []) this.parseLocalDate(day);
     this.closures = new Set(options.closureDays ?? []);
+    // en-CA writes dates as YYYY-MM-DD.
+    this.dateFormat = new Intl.DateTimeFormat('en-CA', { timeZone: this.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+
+  private remember<T extends string | boolean | Date>(key: string, compute: () => T): T {
+    const known = this.memo.get(key);
+    if (known !== undefined) return known as T;
+    if (this.memo.size > 20_000) this.memo.clear();
+    const value = compute();
+    this.memo.set(key, value);
+    return value;
   }
 
   /** The calendar date (YYYY-MM-DD) of an instant in this calendar's time zone. */
   localDate(instant: Date): string {
-    return this.toLocal(instant).toISODate() as string;
+    if (Number.isNaN(instant.getTime())) throw new RangeError('invalid instant');
+    return this.dateFormat.format(instant);
   }
 
   isWorkingDay(localDate: string): boolean {
-    const day = this.parseLocalDate(localDate);
-    if (day.weekday > 5) return false;
-    if (this.closures.has(localDate)) return false;
-    return !this.publicHolidays(day.year).has(localDate);
+    return this.remember(`w${localDate}`, () => {
+      const day = this.parseLocalDate(localDate);
+      if (day.weekday > 5) return false;
+      if (this.closures.has(localDate)) return false;
+      return !this.publicHolidays(day.year).has(localDate);
+    });
   }
 
   /**
@@ -63,6 +84,10 @@ export class WorkingDayCalendar {
    */
   addWorkingDays(localDate: string, n: number): string {
     if (!Number.isInteger(n)) throw new RangeError(`working days must be a whole number, got ${n}`);
+    return this.remember(`a${localDate}|${n}`, () => this.countWorkingDays(localDate, n));
+  }
+
+  private countWorkingDays(localDate: string, n: number): string {
     let day = this.parseLocalDate(localDate);
     const step = Math.sign(n);
     for (let remaining = Math.abs(n); remaining > 0; ) {
@@ -90,7 +115,7 @@ export class WorkingDayCalendar {
 
   /** The last millisecond of a local day; across a DST switch the UTC offset is that day's. */
   endOfLocalDay(localDate: string): Date {
-    return this.parseLocalDate(localDate).endOf('day').toJSDate();
+    return new Date(this.remember(`e${localDate}`, () => this.parseLocalDate(localDate).endOf('day').toJSDate()).getTime());
   }
 
   startOfLocalDay(localDate: string): Date {

@@ -17,29 +17,30 @@ function checkedDate(date: Date): Date {
   return date;
 }
 
+const DATE: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+const DATE_TIME: Intl.DateTimeFormatOptions = { ...DATE, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+
+/** Building a formatter costs far more than using one; every message formats dates. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(kind: 'date' | 'dateTime', language: Language, timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind}|${language}|${timeZone}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE[language], { ...(kind === 'date' ? DATE : DATE_TIME), timeZone });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** "Tuesday, 5 January 2027" / "Dienstag, 5. Januar 2027" / "mardi 5 janvier 2027" / "dinsdag 5 januari 2027". */
 export function formatDate(date: Date, language: Language, timeZone: string): string {
-  return new Intl.DateTimeFormat(LOCALE[language], {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone,
-  }).format(checkedDate(date));
+  return formatter('date', language, timeZone).format(checkedDate(date));
 }
 
 /** Date and time with the zone's abbreviation, for staff: "Tuesday, 5 January 2027 at 17:00 CET". */
 export function formatDateTime(date: Date, language: Language, timeZone: string): string {
-  return new Intl.DateTimeFormat(LOCALE[language], {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-    timeZone,
-  }).format(checkedDate(date));
+  return formatter('dateTime', language, timeZone).format(checkedDate(date));
 }
 
 /** The language's name in English, for staff ("German"). */
