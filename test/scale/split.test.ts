@@ -108,7 +108,10 @@ describe('split roles on many processes', () => {
       await Promise.all(due.map((job) => job.promote()));
       await queue.addBulk(due.map((job) => ({ name: 'due', data: job.data, opts: { jobId: `${job.id}-again` } })));
       await waitFor(async () => (await prisma.deadline.count({ where: { kind: 'respond', status: 'breached' } })) === MESSAGES, 60_000, 'breaches');
-      await waitFor(async () => (await queue.getJobCounts('waiting', 'active')).waiting + (await queue.getJobCounts('active')).active === 0, 30_000, 'queue drained');
+      await waitFor(async () => {
+        const counts = await queue.getJobCounts('waiting', 'active');
+        return (counts.waiting ?? 0) + (counts.active ?? 0) === 0;
+      }, 30_000, 'queue drained');
     } finally {
       await queue.close();
       connection.disconnect();
