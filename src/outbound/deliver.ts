@@ -17,9 +17,13 @@ export type DeliverOutcome = 'sent' | 'already_done' | 'missing';
 /**
  * Sends one recorded message. The row is the truth: a job for a message that
  * is already sent (a retry, a duplicate job) does nothing. A failed send is
- * noted on the row and thrown, so the queue retries with backoff. Once the relay
- * has taken the message it is never sent again: if writing down what that
- * means fails, the row says `delivered` and the retry only writes it down.
+ * noted on the row and thrown, so the queue retries with backoff.
+ *
+ * The moment the relay answers, one UPDATE marks the row `delivered`, before
+ * anything else is written: a crash can then only resend a message inside that
+ * one statement's round trip (no mail system can close that window without an
+ * idempotent relay). The retry of a `delivered` row only writes down what the
+ * delivery means for the case.
  */
 export async function deliverMessage(id: string, deps: DeliverDeps): Promise<DeliverOutcome> {
   const row = await deps.db.caseMessage.findUnique({
@@ -42,13 +46,8 @@ export async function deliverMessage(id: string, deps: DeliverDeps): Promise<Del
     throw error;
   }
   const at = deps.now();
-  try {
-    await recordSent(row, at, response, deps);
-  } catch (error) {
-    // The relay has it: keep that fact even if the rest could not be written now.
-    await deps.db.caseMessage.update({ where: { id }, data: { status: 'delivered', sentAt: at, attempts: { increment: 1 } } });
-    throw error;
-  }
+  await deps.db.caseMessage.update({ where: { id }, data: { status: 'delivered', sentAt: at, attempts: { increment: 1 }, lastError: null } });
+  await recordSent(row, at, response, deps);
   return 'sent';
 }
 
@@ -56,8 +55,8 @@ async function recordSent(row: { id: string; caseId: string; kind: string; to: s
   await deps.db.$transaction(
     (tx) => withEventBuffer(tx, async () => {
       const updated = await tx.caseMessage.updateMany({
-        where: { id: row.id, status: { in: ['queued', 'failed', 'delivered'] } },
-        data: { status: 'sent', sentAt: at, lastError: null, attempts: { increment: 1 } },
+        where: { id: row.id, status: 'delivered' },
+        data: { status: 'sent' },
       });
       if (updated.count === 0) return;
       await appendEvent(tx, { caseId: row.caseId, type: 'message_sent', actor: 'system', at, data: { kind: row.kind, to: row.to, response: response.slice(0, 200) } });

@@ -94,7 +94,7 @@ export async function answered(t: TestApp, ticket: string): Promise<void> {
   await waitFor(
     async () => {
       const out = await t.app.database.prisma.caseMessage.findMany({ where: { case: { ticket }, direction: 'out' }, select: { status: true } });
-      return out.length > 0 && out.every((m) => m.status !== 'queued');
+      return out.length > 0 && out.every((m) => m.status !== 'queued' && m.status !== 'delivered');
     },
     20_000,
     `the first answer on ${ticket}`,

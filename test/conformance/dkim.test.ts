@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dkimVerify, type DKIMResult, type DNSResolver } from 'mailauth';
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createZoneResolver } from '../../src/dns/resolver.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { buildMessage, dkimTxtRecord, SENDER_KEY, signMessage, testZone, type SigningKey } from '../support/mail.js';
+import { CORPORA_DIR } from '../support/corpora.js';
 
 /**
  * DKIM verification through mailauth's `dkimVerify` with an injected
@@ -20,7 +22,7 @@ import { buildMessage, dkimTxtRecord, SENDER_KEY, signMessage, testZone, type Si
  * verified it, which is what sender verification rests on.
  */
 
-const corpora = new URL('../../../shared/corpora/', import.meta.url);
+const corpora = pathToFileURL(CORPORA_DIR);
 const readCorpus = (path: string): string => readFileSync(new URL(path, corpora), 'latin1');
 /** The corpora store messages with LF line ends; on the wire they are CRLF. */
 const wire = (text: string): Buffer => Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');

@@ -1,6 +1,8 @@
+import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isAligned, organizationalDomain, registrableDomain } from '../../src/intake/alignment.js';
+import {  corpusPath } from '../support/corpora.js';
 
 /**
  * The public suffix list's own test cases (publicsuffix/list tests.txt and
@@ -8,7 +10,7 @@ import { isAligned, organizationalDomain, registrableDomain } from '../../src/in
  * null means the input has no registrable domain.
  */
 
-const corpus = new URL('../../../shared/corpora/dmarc-psl/', import.meta.url);
+const corpus = pathToFileURL(corpusPath('dmarc-psl/'));
 
 interface PslCase {
   input: string | null;

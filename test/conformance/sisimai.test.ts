@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classifySender, isAutomated, type SenderClass } from '../../src/intake/sender-policy.js';
 import { readHeaderBlock } from '../../src/mail/headers.js';
+import {  corpusPath } from '../support/corpora.js';
 
 /**
  * Every message of sisimai's set-of-emails (bounces, auto-replies, ARF; LF,
@@ -12,7 +12,7 @@ import { readHeaderBlock } from '../../src/mail/headers.js';
  * message's Return-Path when it is not null, and also, in a second pass, a
  * plain `someone@example.org`: the worst case, where only the headers tell.
  */
-const corpus = fileURLToPath(new URL('../../../shared/corpora/sisimai-set-of-emails/', import.meta.url));
+const corpus = corpusPath('sisimai-set-of-emails/');
 const WORST_CASE_SENDER = 'someone@example.org';
 
 /**

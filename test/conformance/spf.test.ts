@@ -1,9 +1,11 @@
+import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { spf, type DNSResolver } from 'mailauth';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createZoneResolver } from '../../src/dns/resolver.js';
 import type { MxRecord, Zone, ZoneEntry } from '../../src/dns/zone.js';
+import {  corpusPath } from '../support/corpora.js';
 
 /**
  * The openspf RFC 7208 test suite (pyspf test/rfc7208-tests.yml) through
@@ -13,7 +15,7 @@ import type { MxRecord, Zone, ZoneEntry } from '../../src/dns/zone.js';
  * skipped here.
  */
 
-const corpus = new URL('../../../shared/corpora/openspf-rfc7208/', import.meta.url);
+const corpus = pathToFileURL(corpusPath('openspf-rfc7208/'));
 
 interface SpfCase {
   description?: string;

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildEvidence, type CaseEvidence, type EvidenceDeps } from '../../src/mail/evidence/index.js';
+import { CORPORA_DIR } from '../support/corpora.js';
 
 /**
  * Every message of the MIME torture corpora goes through buildEvidence as if
@@ -11,7 +11,7 @@ import { buildEvidence, type CaseEvidence, type EvidenceDeps } from '../../src/m
  * that are known to be broken.
  */
 
-const corpora = fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
+const corpora = CORPORA_DIR;
 const PER_MESSAGE_MS = 20_000;
 const MAX_HEAP_BYTES = 1024 * 1024 * 1024;
 

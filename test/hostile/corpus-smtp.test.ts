@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENDER_DOMAIN, SENDER_KEY, signMessage } from '../support/mail.js';
 import { SmtpSession, type Reply } from '../support/smtp-client.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
+import { CORPORA_DIR } from '../support/corpora.js';
 
 /**
  * Hostile input through the front door (issue 8, item 2): every message file
@@ -17,7 +17,7 @@ import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
  * signed by a verified sender, to test the intake path itself.
  */
 
-const corpora = fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
+const corpora = CORPORA_DIR;
 const CORPORA = ['mime4j-testmsgs', 'stalwart-mail-parser', 'mailparser-fixtures', 'sisimai-set-of-emails'];
 const REPORTER = `reporter@${SENDER_DOMAIN}`;
 const ABUSE = 'abuse@example.net';

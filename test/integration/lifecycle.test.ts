@@ -63,7 +63,7 @@ describe('case lifecycle on a test clock (PostgreSQL, Redis, SMTP)', () => {
   async function quiet(ticket: string): Promise<{ events: number; messages: number; sent: number; deadlines: string[] }> {
     const view = await waitFor(async () => {
       const current = await desk.view(ticket);
-      return current.messages.every((m) => m.direction === 'in' || m.status !== 'queued') ? current : undefined;
+      return current.messages.every((m) => m.direction === 'in' || !['queued', 'delivered'].includes(m.status ?? '')) ? current : undefined;
     }, 10_000, `${ticket} outbox drained`);
     return {
       events: view.events.length,

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseFeedbackReport } from '../../src/mail/evidence/arf.js';
 import { findReportedMessages } from '../../src/mail/evidence/find.js';
 import { collapse } from '../../src/mail/evidence/headers.js';
+import { CORPORA_DIR } from '../support/corpora.js';
 
-const corpora = fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
+const corpora = CORPORA_DIR;
 const stalwartDir = `${corpora}stalwart-mail-auth/resources/arf/`;
 const sisimaiDir = `${corpora}sisimai-set-of-emails/`;
 

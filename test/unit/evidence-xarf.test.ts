@@ -1,9 +1,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseXarf, validateXarf, xarfMessages } from '../../src/mail/evidence/xarf.js';
+import {  corpusPath } from '../support/corpora.js';
 
 /**
  * Our X-ARF schemas check the core fields. The corpus's negative samples that
@@ -13,7 +13,7 @@ import { parseXarf, validateXarf, xarfMessages } from '../../src/mail/evidence/x
  * they are invalid is outside the core. The product never reads the corpus.
  */
 
-const xarfDir = fileURLToPath(new URL('../../../shared/corpora/xarf/', import.meta.url));
+const xarfDir = corpusPath('xarf/');
 const abusix = `${xarfDir}abusix-xarf/`;
 const versions = ['1', '2', '3', 'alpha', 'development'];
 const addFormats = (addFormatsModule as unknown as { default: FormatsPlugin }).default;
