@@ -242,6 +242,12 @@ describe('dashboard over HTTP', () => {
         20_000,
         'a failed acknowledgement',
       );
+      // Both of the case's messages (acknowledgement and notice) fail; wait for both before counting.
+      await waitFor(
+        async () => (await t.app.database.prisma.caseMessage.count({ where: { case: { ticket }, direction: 'out', status: 'failed' } })) === 2,
+        20_000,
+        'both messages failed',
+      );
       const failed = await t.app.database.prisma.caseMessage.count({ where: { direction: 'out', status: 'failed' } });
       let dead = deadLetterPanel(await html('/admin'));
       expect(dead).toContain('<section class="panel alert" id="dead-letters">');
