@@ -18,6 +18,7 @@ import { outboxTransport, smtpTransport, type OutboundTransport } from './outbou
 import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
+import { prioritiseIntake, type IntakePriority } from './queue/intake-priority.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
 import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
@@ -111,6 +112,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     };
 
     let smtp: SmtpListener | undefined;
+    let priority: IntakePriority | undefined;
     if (roles.includes('smtp')) {
       const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
       const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
@@ -147,7 +149,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         cases: directory,
         ingest: (input) => ingest(input, ingestDeps),
         logger,
-        hooks: metrics.smtpHooks,
+        hooks: {
+          ...metrics.smtpHooks,
+          onAccepted: (outcome) => {
+            metrics.smtpHooks.onAccepted(outcome);
+            priority?.noteAccepted();
+          },
+        },
       });
       const listener = smtp;
       front.push(() => listener.close());
@@ -170,6 +178,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           onExhausted: measuresExhausted(caseDeps),
         }),
       );
+      if (smtp) {
+        // One process for everything: the listener goes first (see intake-priority.ts).
+        const governor = prioritiseIntake(workers.slice(0, 2).map((running) => running.worker));
+        priority = governor;
+        front.push(async () => governor.stop());
+      }
       const sending = transport;
       back.unshift(() => sending.close());
       front.push(async () => {
