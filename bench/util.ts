@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+export { freePort } from '../test/support/ports.js';
 
 /** Small helpers every bench module uses: bounded waits, free ports, percentiles. */
 
@@ -39,18 +39,6 @@ export async function pollUntil<T>(check: () => Promise<T | undefined | false> |
   throw new BenchError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the child binds it right after). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Nearest-rank percentile of already sorted values (ms); NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {

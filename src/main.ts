@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { startApp } from './app.js';
 import { ConfigError, describeConfig, loadConfig, parseRoles } from './config/index.js';
 import { DatabaseLockedError } from './db/embedded.js';
@@ -20,6 +21,16 @@ async function main(): Promise<number> {
   const logger = createLogger(config.env.LOG_LEVEL, { roles: roles.join(',') });
   for (const name of config.generatedSecrets) {
     logger.warn(`${name} is not set: using a generated value kept in ${config.dataDir}/secrets.json (set it in production)`);
+  }
+  if (roles.length === 1 && roles[0] === 'worker') {
+    // A worker process that shares a machine with SMTP listeners yields the CPU
+    // to them: senders waiting for their 250 come before case processing, whose
+    // work is stored and queued. On a machine of its own this changes nothing.
+    try {
+      setPriority(10);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not lower the worker process priority');
+    }
   }
   const app = await startApp({ config, roles, logger });
   logger.info(

@@ -18,7 +18,8 @@ export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }
 
-async function answers(url: string, timeoutMs = 1_500): Promise<boolean> {
+/** Whether a Redis answers PING at `url` within the time (a short-lived probe connection). */
+export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
   probe.on('error', () => undefined);
   try {
@@ -43,12 +44,12 @@ function hasRedisServer(): boolean {
 export async function ensureRedis(configuredUrl: string | undefined, dataDir: string, logger: Logger): Promise<RedisEndpoint> {
   const none: RedisEndpoint = { url: configuredUrl ?? DEFAULT_REDIS_URL, stop: async () => undefined };
   if (configuredUrl) {
-    if (await answers(configuredUrl)) return none;
+    if (await redisAnswers(configuredUrl)) return none;
     throw new RedisUnavailableError(`Redis at REDIS_URL (${redactUrl(configuredUrl)}) does not answer; start it or fix REDIS_URL`);
   }
-  if (await answers(DEFAULT_REDIS_URL)) return none;
+  if (await redisAnswers(DEFAULT_REDIS_URL)) return none;
   const socket = join(dataDir, 'redis.sock');
-  if (await answers(socket)) {
+  if (await redisAnswers(socket)) {
     logger.info({ socket }, 'using the private Redis left running in DATA_DIR');
     return { url: socket, stop: async () => undefined };
   }
@@ -75,7 +76,7 @@ async function waitForPrivateServer(child: ChildProcess, socket: string): Promis
     exited = true;
   });
   for (let attempt = 0; attempt < 50 && !exited; attempt++) {
-    if (await answers(socket, 500)) return;
+    if (await redisAnswers(socket, 500)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');

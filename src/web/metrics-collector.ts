@@ -11,7 +11,7 @@ import { queueDepths } from './dashboard/queries.js';
  */
 
 const INBOUND_STATUSES = ['stored', 'processed', 'failed'];
-const OUTBOUND_STATUSES = ['queued', 'sent', 'failed', 'dead', 'suppressed'];
+const OUTBOUND_STATUSES = ['queued', 'delivered', 'sent', 'failed', 'dead', 'suppressed'];
 const DEADLINE_STATUSES = ['pending', 'met', 'breached', 'cancelled'];
 
 interface Snapshot {
@@ -61,19 +61,7 @@ export function registerDatabaseMetrics(registry: Registry, deps: { db: Db; queu
     },
   });
 
-  new Gauge({
-    name: 'abuse_desk_inbound_messages',
-    help: 'Messages accepted and stored (database), by processing status',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      const s = await take();
-      this.reset();
-      if (!s) return;
-      for (const status of INBOUND_STATUSES) this.set({ status }, 0);
-      for (const row of s.inbound) this.set({ status: row.status }, row.count);
-    },
-  });
+  statusGauge(registry, take, 'abuse_desk_inbound_messages', 'Messages accepted and stored (database), by processing status', INBOUND_STATUSES, (s) => s.inbound);
 
   new Gauge({
     name: 'abuse_desk_rejections',
@@ -87,19 +75,14 @@ export function registerDatabaseMetrics(registry: Registry, deps: { db: Db; queu
     },
   });
 
-  new Gauge({
-    name: 'abuse_desk_outbound_messages',
-    help: 'Outbound messages (database), by delivery status; status="dead" are dead-lettered',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      const s = await take();
-      this.reset();
-      if (!s) return;
-      for (const status of OUTBOUND_STATUSES) this.set({ status }, 0);
-      for (const row of s.outbound) this.set({ status: row.status }, row.count);
-    },
-  });
+  statusGauge(
+    registry,
+    take,
+    'abuse_desk_outbound_messages',
+    'Outbound messages (database), by delivery status; status="dead" are dead-lettered',
+    OUTBOUND_STATUSES,
+    (s) => s.outbound,
+  );
 
   new Gauge({
     name: 'abuse_desk_deadlines',
@@ -127,6 +110,30 @@ export function registerDatabaseMetrics(registry: Registry, deps: { db: Db; queu
       for (const row of s?.queues ?? []) {
         for (const [state, count] of Object.entries(row.counts)) this.set({ queue: row.queue, state }, count);
       }
+    },
+  });
+}
+
+/** A gauge of row counts by status, every known status reported (0 when none). */
+function statusGauge(
+  registry: Registry,
+  take: () => Promise<Snapshot | null>,
+  name: string,
+  help: string,
+  statuses: readonly string[],
+  rows: (snapshot: Snapshot) => Array<{ status: string; count: number }>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const current = await take();
+      this.reset();
+      if (!current) return;
+      for (const status of statuses) this.set({ status }, 0);
+      for (const row of rows(current)) this.set({ status: row.status }, row.count);
     },
   });
 }

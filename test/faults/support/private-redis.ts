@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort, onExitKill, sleep } from './util.js';
+import { redisAnswers } from '../../../src/queue/redis-server.js';
 
 /**
  * A redis-server of the test's own, on a port of its own, keeping nothing on
@@ -41,7 +42,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${started.exitCode}`);
-      if (await answers(url)) return;
+      if (await redisAnswers(url, 500)) return;
       await sleep(50);
     }
     started.kill('SIGKILL');
@@ -97,15 +98,3 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   };
 }
 
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
