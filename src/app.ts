@@ -27,6 +27,7 @@ import { loadTls } from './smtp/tls.js';
 import { createWebApp } from './web/app.js';
 import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
+import { sqlChunkStore } from './intake/spool.js';
 import { deadlinesProcessor } from '../workers/deadlines.js';
 import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
 import { measuresExhausted, measuresProcessor } from '../workers/measures.js';
@@ -98,8 +99,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     });
 
     const resolver = options.resolver ?? createResolver({ servers: env.DNS_SERVERS, timeoutMs: env.DNS_TIMEOUT_MS });
+    const chunks = sqlChunkStore(db.runner);
     const caseDeps: CaseDeps = {
       db: db.prisma,
+      sql: db.runner,
+      chunks,
       queues,
       brands,
       tokens,
@@ -119,6 +123,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const ingestDeps: IngestDeps = {
         db: db.prisma,
         sql: db.runner,
+        chunks,
+        maxMessageBytes: env.MAX_MESSAGE_BYTES,
+        spillBytes: env.SMTP_SPOOL_BYTES,
         queues,
         resolver,
         brands,
@@ -163,7 +170,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     const workers: RunningWorker[] = [];
     let transport: OutboundTransport | undefined;
-    const sweepDeps = { db: db.prisma, queues, brands, now, logger };
+    const sweepDeps = { db: db.prisma, sql: db.runner, queues, brands, now, logger };
     if (roles.includes('worker')) {
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');

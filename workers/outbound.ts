@@ -7,7 +7,7 @@ import type { JobData } from '../src/queue/queues.js';
 
 /** outbound queue: one recorded message handed to the relay. */
 export function outboundProcessor(deps: CaseDeps, transport: OutboundTransport) {
-  const deliverDeps = { db: deps.db, transport, now: deps.now, logger: deps.logger, afterSent: (tx: Parameters<typeof afterSent>[0], sent: Parameters<typeof afterSent>[2]) => afterSent(tx, deps, sent) };
+  const deliverDeps = { db: deps.db, sql: deps.sql, transport, now: deps.now, logger: deps.logger, afterSent: (tx: Parameters<typeof afterSent>[0], sent: Parameters<typeof afterSent>[2]) => afterSent(tx, deps, sent) };
   return (job: Job<JobData['outbound']>) => deliverMessage(job.data.messageId, deliverDeps);
 }
 

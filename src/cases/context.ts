@@ -1,7 +1,9 @@
 import type { Brand } from '../config/brands.js';
 import type { Db, Tx } from '../db/index.js';
+import type { SqlRunner } from '../db/migrate.js';
 import { withEventBuffer } from './events.js';
 import type { DnsResolver } from '../intake/authenticate.js';
+import type { ChunkStore } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
 import type { LoopMarker } from '../outbound/loop-marker.js';
 import { dispatchQueued } from '../outbound/outbox.js';
@@ -12,6 +14,10 @@ import type { ReplyTokens } from './reply-address.js';
 /** Everything case handling needs from the world, injected once. */
 export interface CaseDeps {
   db: Db;
+  /** The driver itself, for reading message bytes (the ORM decodes them slowly). */
+  sql: Pick<SqlRunner, 'query'>;
+  /** Where large inbound messages keep their bytes. */
+  chunks: ChunkStore;
   queues: Pick<Queues, 'outbound' | 'deadlines' | 'measures'>;
   brands: Map<string, Brand>;
   tokens: ReplyTokens;

@@ -1,6 +1,7 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Verdict } from '../intake/authenticate.js';
+import { readInboundRaw } from '../intake/spool.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
 import { readHeaderBlock, type HeaderView } from '../mail/headers.js';
 import { bodyText, parseMessage, type ParsedMail } from '../mail/parse.js';
@@ -46,7 +47,7 @@ export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
 export async function processInbound(inboundId: string, deps: CaseDeps): Promise<IntakeOutcome> {
   const stored = await deps.db.inboundMessage.findUnique({
     where: { id: inboundId },
-    select: { status: true, caseId: true, raw: true, route: true, verdict: true, receivedAt: true, messageId: true },
+    select: { status: true, caseId: true, route: true, verdict: true, receivedAt: true, messageId: true },
   });
   if (!stored) return 'missing';
   if (stored.status !== 'stored') {
@@ -121,10 +122,10 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
 
 async function readIncoming(
   inboundId: string,
-  stored: { raw: Uint8Array; route: unknown; verdict: unknown; receivedAt: Date; messageId: string | null },
+  stored: { route: unknown; verdict: unknown; receivedAt: Date; messageId: string | null },
   deps: CaseDeps,
 ): Promise<Incoming> {
-  const raw = Buffer.from(stored.raw);
+  const raw = await readInboundRaw(deps.sql, deps.chunks, inboundId);
   const headers = readHeaderBlock(raw);
   let parsed: ParsedMail | null = null;
   let parseError: string | null = null;

@@ -90,6 +90,8 @@ export const envSchema = z.object({
       return entries;
     }),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Messages above this are written to the database in pieces of this size while they arrive. */
+  SMTP_SPOOL_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   AUTO_REPLY_DAILY_CAP: z.coerce.number().int().min(1).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { arc, dkimVerify, dmarc, spf, type ARCData, type DNSResolver } from 'mailauth';
 import type { DnsResolver } from '../dns/resolver.js';
 import { isAligned } from './alignment.js';
@@ -67,7 +68,7 @@ function vouchesForFrom(row: MailauthDkimRow): boolean {
  * verified when the From domain aligns with a passing SPF or DKIM result, whether
  * or not the domain publishes DMARC.
  */
-export async function authenticateMessage(raw: Buffer, facts: SessionFacts, deps: AuthenticateDeps): Promise<Verdict> {
+export async function authenticateMessage(raw: Buffer | Readable, facts: SessionFacts, deps: AuthenticateDeps): Promise<Verdict> {
   const curTime = deps.now?.();
   // Our resolver returns every record type; mailauth's declaration only names TXT's shape.
   const resolver = deps.resolver as DNSResolver;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Brand } from '../config/brands.js';
 import { isStaff } from '../config/brands.js';
 import type { Db } from '../db/index.js';
@@ -8,9 +9,10 @@ import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
 import type { Queues } from '../queue/queues.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
 import { primaryRoute, type Route } from '../smtp/recipients.js';
-import { authenticateMessage, type DnsResolver, type Verdict } from './authenticate.js';
+import { authenticateMessage, type DnsResolver, type SessionFacts, type Verdict } from './authenticate.js';
 import type { RejectionRecorder } from './rejections.js';
 import { classifySender } from './sender-policy.js';
+import { receiveMessage, type ChunkStore, type ReceivedMessage } from './spool.js';
 import { forgetInbound, storeInbound } from './store.js';
 
 /** Who may write to a case reply address, besides the brand's staff. */
@@ -22,6 +24,12 @@ export interface IngestDeps {
   db: Db;
   /** The driver itself, for the one INSERT every message makes before its 250. */
   sql: Pick<SqlRunner, 'query'>;
+  /** Where a large message goes, piece by piece, while it arrives. */
+  chunks: ChunkStore;
+  /** Largest message taken (SIZE); a larger one is read to its end and refused. */
+  maxMessageBytes: number;
+  /** Past this size a message is spooled to `chunks` instead of held in memory. */
+  spillBytes: number;
   queues: Pick<Queues, 'intake'>;
   resolver: DnsResolver;
   brands: Map<string, Brand>;
@@ -30,19 +38,26 @@ export interface IngestDeps {
   recordRejection: RejectionRecorder;
   /** Our host name, for Authentication-Results. */
   mta: string;
-  /** Time budget for SPF/DKIM/DMARC/ARC; past it the sender is asked to retry. */
+  /** Time budget for SPF/DKIM/DMARC/ARC after the final dot; past it the sender is asked to retry. */
   authTimeoutMs: number;
   now: () => Date;
   logger: Logger;
 }
 
 export interface IngestInput {
-  raw: Buffer;
+  /** The DATA stream; always read to its end. */
+  data: Readable & { sizeExceeded?: boolean };
   /** '' for the null reverse-path. */
   envelopeFrom: string;
   routes: Route[];
   remoteIp: string;
   helo: string;
+}
+
+/** A message read to its end, with its authentication when that started while it arrived. */
+interface Received extends Omit<IngestInput, 'data'> {
+  message: ReceivedMessage;
+  verdict: Promise<Verdict> | null;
 }
 
 export type IngestOutcome =
@@ -52,18 +67,68 @@ export type IngestOutcome =
   | { kind: 'duplicate'; id: string };
 
 /**
- * Decides and stores one message at the end of DATA, in steps:
- * 1. read the header block; 2. refuse our own mail coming back; 3. refuse
- * automated and anonymous senders; 4. authenticate (SPF, DKIM, DMARC, ARC);
- * 5. refuse DMARC rejects and unverified senders; 6. check who may write to a
- * case address; 7. store durably; 8. enqueue — and only then is it accepted.
+ * Receives, decides and stores one message, in steps: 1. read DATA (a large
+ * message goes to the database in pieces, and is authenticated as it streams
+ * by); 2. read the header block; 3. refuse our own mail coming back; 4. refuse
+ * automated and anonymous senders; 5. authenticate (SPF, DKIM, DMARC, ARC);
+ * 6. refuse DMARC rejects and unverified senders; 7. check who may write to a
+ * case address; 8. store durably; 9. enqueue — and only then is it accepted.
  * Refusals throw SmtpError (recorded); our own trouble throws a 4xx SmtpError.
  */
 export async function ingest(input: IngestInput, deps: IngestDeps): Promise<IngestOutcome> {
+  const received = await receive(input, deps);
+  let stored = false;
+  try {
+    const outcome = await decideAndStore(received, deps, () => {
+      stored = true;
+    });
+    if (outcome.kind === 'duplicate') await dropSpooled(received.message, deps);
+    return outcome;
+  } catch (error) {
+    // Refused, or undone before the 4xx: a spooled body has no row to belong to.
+    // (When the store itself failed it may have committed; the sweep removes chunks
+    // that turn out to have no row.)
+    if (!stored) await dropSpooled(received.message, deps);
+    throw error;
+  }
+}
+
+async function receive(input: IngestInput, deps: IngestDeps): Promise<Received> {
+  const { data, ...envelope } = input;
+  let verdict: Promise<Verdict> | null = null;
+  const outcome = await receiveMessage(data, {
+    limit: deps.maxMessageBytes,
+    spillBytes: deps.spillBytes,
+    chunks: deps.chunks,
+    // DKIM hashes the body as it streams by, so a large message is never read back.
+    onSpill: (body) => {
+      verdict = authenticateMessage(body, sessionFacts(envelope, deps), { resolver: deps.resolver, now: deps.now });
+      // Awaited later, unless the message is refused first. Once it has its answer
+      // the body is let flow, so a verifier that stopped early never holds DATA up.
+      verdict.catch(() => undefined).finally(() => body.resume());
+    },
+  });
+  if (outcome.kind === 'too_big') throw smtpErrors.messageTooBig(deps.maxMessageBytes);
+  if (outcome.kind === 'spool_failed') {
+    deps.logger.warn({ err: outcome.error }, 'could not spool a large message');
+    throw smtpErrors.temporary('database');
+  }
+  return { ...envelope, message: outcome.message, verdict };
+}
+
+function sessionFacts(envelope: Omit<IngestInput, 'data'>, deps: IngestDeps): SessionFacts {
+  return { ip: envelope.remoteIp, helo: envelope.helo, sender: envelope.envelopeFrom, mta: deps.mta };
+}
+
+async function dropSpooled(message: ReceivedMessage, deps: IngestDeps): Promise<void> {
+  await message.discard().catch((error: unknown) => deps.logger.warn({ err: error, inboundId: message.id }, 'could not drop a spooled body; the sweep will'));
+}
+
+async function decideAndStore(input: Received, deps: IngestDeps, onStored: () => void): Promise<IngestOutcome> {
   const route = primaryRoute(input.routes);
   if (!route) throw smtpErrors.unknownRecipient();
   const brand = deps.brands.get(route.brandId) as Brand;
-  const headers = readHeaderBlock(input.raw);
+  const headers = readHeaderBlock(input.message.head);
   const refuse = (error: SmtpError): never => {
     deps.recordRejection(error, {
       envelopeFrom: input.envelopeFrom,
@@ -97,7 +162,7 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
   const storedRoute = senderClass.kind === 'machine_report' ? { ...route, machineReport: senderClass.format } : route;
   const stored = await temporaryOnFailure('database', () =>
     storeInbound(deps.db, deps.sql, {
-      raw: input.raw,
+      message: input.message,
       messageId: headers.messageId ?? null,
       envelopeFrom: input.envelopeFrom.toLowerCase(),
       recipients: input.routes.map((r) => r.address),
@@ -109,6 +174,7 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
     }),
   );
 
+  if (stored.kind === 'stored') onStored();
   if (stored.kind === 'duplicate') {
     // The first delivery may have been stored while its job was lost; queueing
     // again under the same job id is harmless and lets it finish.
@@ -119,10 +185,15 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
     await enqueue(stored.id, deps);
   } catch (error) {
     deps.logger.warn({ err: error, inboundId: stored.id }, 'queue unavailable; removing the stored message and asking the sender to retry');
-    await forgetInbound(deps.db, stored.id).catch((dbError: unknown) =>
-      // Kept: the sweep will queue it, and the retry is recognised as a duplicate.
-      deps.logger.error({ err: dbError, inboundId: stored.id }, 'could not remove the unqueued message'),
+    const forgotten = await forgetInbound(deps.db, stored.id).then(
+      () => true,
+      (dbError: unknown) => {
+        // Kept: the sweep will queue it, and the retry is recognised as a duplicate.
+        deps.logger.error({ err: dbError, inboundId: stored.id }, 'could not remove the unqueued message');
+        return false;
+      },
     );
+    if (forgotten) await dropSpooled(input.message, deps);
     throw smtpErrors.temporary('queue');
   }
   return { kind: 'accepted', id: stored.id };
@@ -136,14 +207,14 @@ async function enqueue(inboundId: string, deps: IngestDeps): Promise<void> {
   await deps.queues.intake.add('intake', { inboundId }, { jobId: intakeJobId(inboundId) });
 }
 
-async function authenticateWithin(input: IngestInput, deps: IngestDeps): Promise<Verdict> {
+async function authenticateWithin(input: Received, deps: IngestDeps): Promise<Verdict> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(smtpErrors.dnsTemporary()), deps.authTimeoutMs);
   });
   try {
     return await Promise.race([
-      authenticateMessage(input.raw, { ip: input.remoteIp, helo: input.helo, sender: input.envelopeFrom, mta: deps.mta }, { resolver: deps.resolver, now: deps.now }),
+      input.verdict ?? authenticateInMemory(input, deps),
       timeout,
     ]);
   } catch (error) {
@@ -153,6 +224,11 @@ async function authenticateWithin(input: IngestInput, deps: IngestDeps): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+function authenticateInMemory(input: Received, deps: IngestDeps): Promise<Verdict> {
+  if (!input.message.raw) throw new Error('a spooled message is authenticated while it arrives');
+  return authenticateMessage(input.message.raw, sessionFacts(input, deps), { resolver: deps.resolver, now: deps.now });
 }
 
 async function temporaryOnFailure<T>(what: string, fn: () => Promise<T>): Promise<T> {

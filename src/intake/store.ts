@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/index.js';
 import type { SqlRunner } from '../db/migrate.js';
-import { newId } from '../lib/ids.js';
 import type { Route } from '../smtp/recipients.js';
 import type { Verdict } from './authenticate.js';
+import type { ReceivedMessage } from './spool.js';
 
 export interface InboundRecord {
-  raw: Buffer;
+  message: ReceivedMessage;
   messageId: string | null;
   envelopeFrom: string;
   recipients: string[];
@@ -29,18 +29,18 @@ export function sha256(raw: Buffer): string {
 
 const INSERT = `INSERT INTO "InboundMessage"
   (id, "receivedAt", sha256, "messageId", "envelopeFrom", recipients, route, "remoteIp", helo, size, raw, verdict, status)
-  VALUES ($1, $2::timestamp, $3, $4, $5, $6::text[], $7::jsonb, $8, $9, $10, $11, $12::jsonb, 'stored')
+  VALUES ($1, $2::timestamp, $3, $4, $5, $6::text[], $7::jsonb, $8, $9, $10, decode($11, 'base64'), $12::jsonb, 'stored')
   ON CONFLICT DO NOTHING RETURNING id`;
 
 /**
- * Writes the raw message, envelope and verdict in one INSERT that skips
+ * Writes the raw message (for a large one, the row its spooled chunks belong
+ * to), envelope and verdict in one INSERT that skips
  * duplicates (by SHA-256, or by sender and Message-ID), so a redelivery costs
  * one round trip and never makes a second row. Plain SQL on the driver: this
  * runs for every message before its 250, and needs nothing of the ORM.
  */
 export async function storeInbound(db: Db, sql: Pick<SqlRunner, 'query'>, record: InboundRecord): Promise<StoreOutcome> {
-  const id = newId();
-  const digest = sha256(record.raw);
+  const { id, sha256: digest, size, raw } = record.message;
   const inserted = await sql.query<{ id: string }>(INSERT, [
     id,
     // The column is a UTC timestamp without zone, as Prisma writes it.
@@ -52,8 +52,10 @@ export async function storeInbound(db: Db, sql: Pick<SqlRunner, 'query'>, record
     JSON.stringify(record.route),
     record.remoteIp,
     record.helo,
-    record.raw.length,
-    record.raw,
+    size,
+    // Null for a large message: its chunks are already stored under this id. As
+    // base64, which both drivers pass on natively (see db/bytes).
+    raw ? raw.toString('base64') : null,
     JSON.stringify(record.verdict),
   ]);
   if (inserted.length === 1) return { kind: 'stored', id };

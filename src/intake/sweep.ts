@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js';
+import type { SqlRunner } from '../db/migrate.js';
 import type { Brand } from '../config/brands.js';
 import { dispatchQueued } from '../outbound/outbox.js';
 import type { Queues } from '../queue/queues.js';
@@ -6,9 +7,14 @@ import { scheduleDeadlineJobs } from '../deadlines/schedule.js';
 import type { Logger } from '../lib/logger.js';
 import { measureJobId } from '../cases/measures.js';
 import { intakeJobId } from './ingest.js';
+import { dropOrphanChunks } from './spool.js';
+
+/** How long a spooled piece may wait for its row: longer than any SMTP transaction. */
+const ORPHAN_CHUNK_HOURS = 6;
 
 export interface SweepDeps {
   db: Db;
+  sql: Pick<SqlRunner, 'query'>;
   queues: Pick<Queues, 'intake' | 'outbound' | 'deadlines' | 'measures'>;
   brands: Map<string, Brand>;
   now: () => Date;
@@ -20,6 +26,8 @@ export interface SweepResult {
   outbound: number;
   deadlines: number;
   measures: number;
+  /** Large messages whose pieces were left behind by a refused or interrupted transaction. */
+  orphanedBodies: number;
 }
 
 /**
@@ -61,5 +69,7 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
   if (stored.length || unsent.length || measures.length) {
     deps.logger.info({ intake: stored.length, outbound: unsent.length, measures: measures.length }, 'sweep re-queued unfinished work');
   }
-  return { intake: stored.length, outbound: unsent.length, deadlines, measures: measures.length };
+  const orphanedBodies = await dropOrphanChunks(deps.sql, ORPHAN_CHUNK_HOURS);
+  if (orphanedBodies) deps.logger.info({ orphanedBodies }, 'sweep removed the pieces of messages that were never stored');
+  return { intake: stored.length, outbound: unsent.length, deadlines, measures: measures.length, orphanedBodies };
 }

@@ -1,10 +1,14 @@
 import type { Db, Tx } from '../db/index.js';
+import type { SqlRunner } from '../db/migrate.js';
+import { readBytes } from '../db/bytes.js';
 import { appendEvent, withEventBuffer } from '../cases/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Envelope, OutboundTransport } from './transport.js';
 
 export interface DeliverDeps {
   db: Db;
+  /** The driver, for the message bytes: the ORM's byte decoding is slow on large attachments. */
+  sql: Pick<SqlRunner, 'query'>;
   transport: OutboundTransport;
   now: () => Date;
   logger: Logger;
@@ -28,17 +32,19 @@ export type DeliverOutcome = 'sent' | 'already_done' | 'missing';
 export async function deliverMessage(id: string, deps: DeliverDeps): Promise<DeliverOutcome> {
   const row = await deps.db.caseMessage.findUnique({
     where: { id },
-    select: { id: true, caseId: true, kind: true, status: true, envelope: true, raw: true, to: true, sentAt: true },
+    select: { id: true, caseId: true, kind: true, status: true, envelope: true, to: true, sentAt: true },
   });
-  if (!row || !row.raw) return 'missing';
+  if (!row) return 'missing';
   if (row.status === 'delivered') {
     await recordSent(row, row.sentAt ?? deps.now(), 'handed to the relay earlier', deps);
     return 'sent';
   }
   if (row.status !== 'queued' && row.status !== 'failed') return 'already_done';
+  const raw = await readBytes(deps.sql, `SELECT encode(raw, 'base64') AS bytes FROM "CaseMessage" WHERE id = $1`, id);
+  if (!raw) return 'missing';
   let response: string;
   try {
-    response = await deps.transport.send(row.envelope as unknown as Envelope, Buffer.from(row.raw), row.id);
+    response = await deps.transport.send(row.envelope as unknown as Envelope, raw, row.id);
   } catch (error) {
     await deps.db.caseMessage
       .update({ where: { id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: String((error as Error).message).slice(0, 500) } })

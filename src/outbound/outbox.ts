@@ -63,13 +63,15 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
       relayed: message.relayed ?? false,
       autoSubmitted: message.autoSubmitted !== null,
       status,
-      raw: composed.raw as Uint8Array<ArrayBuffer>,
       envelope: { from: '', to: [to] } satisfies Prisma.InputJsonValue,
       dedupeKey: message.dedupeKey ?? null,
       lastError: suppressedBecause,
     },
   });
   if (count === 0) return { kind: 'duplicate' };
+  // The bytes go in as base64 for the database to decode: the embedded database's
+  // own conversion of a byte parameter is byte by byte, seconds for an attachment.
+  await tx.$executeRaw`UPDATE "CaseMessage" SET raw = decode(${composed.raw.toString('base64')}, 'base64') WHERE id = ${composed.id}`;
   if (suppressedBecause) {
     await appendEvent(tx, { caseId: message.caseId, type: 'message_suppressed', actor: 'system', reason: suppressedBecause, data: { kind: message.kind, to } });
     return { kind: 'suppressed', id: composed.id, reason: suppressedBecause };

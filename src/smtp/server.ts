@@ -117,10 +117,9 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
 
     onData(stream, session, callback) {
       inFlight += 1;
-      readMessage(stream, options.maxMessageBytes)
-        .then(async (raw) => {
-          if (raw === null) throw smtpErrors.messageTooBig(options.maxMessageBytes);
-          const outcome = await options.ingest(ingestInput(raw, session, routesByEnvelope.get(session.envelope) ?? []));
+      options
+        .ingest(ingestInput(stream, session, routesByEnvelope.get(session.envelope) ?? []))
+        .then((outcome) => {
           hooks.onAccepted?.(outcome);
           callback(null, `2.6.0 Queued as ${outcome.id}${outcome.kind === 'duplicate' ? ' (already received)' : ''}`);
         })
@@ -153,30 +152,13 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   };
 }
 
-function ingestInput(raw: Buffer, session: SMTPServerSession, routes: Route[]): IngestInput {
+function ingestInput(data: SMTPServerDataStream, session: SMTPServerSession, routes: Route[]): IngestInput {
   const mailFrom = session.envelope.mailFrom;
   return {
-    raw,
+    data,
     envelopeFrom: mailFrom ? mailFrom.address : '',
     routes,
     remoteIp: session.remoteAddress.replace(/^::ffff:/, ''),
     helo: session.hostNameAppearsAs || '',
   };
-}
-
-/**
- * Reads the whole DATA stream (always to its end, or the client never gets a
- * reply and retries), keeping at most `limit` bytes. Null when it was too big.
- */
-function readMessage(stream: SMTPServerDataStream, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    stream.once('error', reject);
-    stream.once('end', () => resolve(stream.sizeExceeded || size > limit ? null : Buffer.concat(chunks, size)));
-  });
 }
