@@ -1,9 +1,22 @@
 import type { SqlRunner } from './migrate.js';
 
 /**
- * Bytes cross the driver as base64, which both drivers turn into a Buffer
- * natively; the embedded database's own bytea text conversion goes byte by
- * byte, and takes seconds per megabyte.
+ * How message bytes cross a driver. node-postgres sends a Buffer parameter in
+ * binary as it is; PGlite turns a byte parameter or result into hex text one
+ * byte at a time (seconds per megabyte), so there bytes travel as base64 text
+ * that the database encodes and decodes itself, and JavaScript natively.
+ */
+export type ByteEncoding = 'binary' | 'base64';
+
+/** The SQL for byte parameter `$n` and the value to bind to it. */
+export function byteParam(sql: Pick<SqlRunner, 'byteEncoding'>, n: number, bytes: Buffer | null): { placeholder: string; value: Buffer | string | null } {
+  if (sql.byteEncoding === 'binary') return { placeholder: `$${n}`, value: bytes };
+  return { placeholder: `decode($${n}, 'base64')`, value: bytes ? bytes.toString('base64') : null };
+}
+
+/**
+ * Reads one bytea value, selected by `query` as `encode(…, 'base64') AS bytes`
+ * with the row id as `$1`: base64 is the fast way out of both drivers.
  */
 export async function readBytes(sql: Pick<SqlRunner, 'query'>, query: string, id: string): Promise<Buffer | null> {
   const rows = await sql.query<{ bytes: string | null }>(query, [id]);

@@ -38,6 +38,7 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedDatabase> {
     const pglite = new PGlite(dir);
     await pglite.waitReady;
     const runner: SqlRunner = {
+      byteEncoding: 'base64',
       async exec(sql) {
         await pglite.exec(sql);
       },

@@ -1,9 +1,12 @@
+import type { ByteEncoding } from './bytes.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The two things migrations need from a driver: run a script, run a query. */
 export interface SqlRunner {
+  /** How byte parameters travel best on this driver (see db/bytes). */
+  readonly byteEncoding: ByteEncoding;
   exec(sql: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs `fn` holding a lock that other processes migrating the same database wait for. */

@@ -45,6 +45,7 @@ export function postgresRunner(pool: pg.Pool, target: PostgresTarget): SqlRunner
     async exec(sql) {
       await pool.query(sql);
     },
+    byteEncoding: 'binary',
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
     },

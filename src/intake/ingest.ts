@@ -23,7 +23,7 @@ export interface CaseDirectory {
 export interface IngestDeps {
   db: Db;
   /** The driver itself, for the one INSERT every message makes before its 250. */
-  sql: Pick<SqlRunner, 'query'>;
+  sql: Pick<SqlRunner, 'query' | 'byteEncoding'>;
   /** Where a large message goes, piece by piece, while it arrives. */
   chunks: ChunkStore;
   /** Largest message taken (SIZE); a larger one is read to its end and refused. */

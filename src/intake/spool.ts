@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { SqlRunner } from '../db/migrate.js';
-import { readBytes } from '../db/bytes.js';
+import { byteParam, readBytes } from '../db/bytes.js';
 import { newId } from '../lib/ids.js';
 
 /** Where a large message's bytes go while DATA arrives, keyed by the id its row will have. */
@@ -13,13 +13,14 @@ export interface ChunkStore {
   discard(inboundId: string): Promise<void>;
 }
 
-export function sqlChunkStore(sql: Pick<SqlRunner, 'query'>): ChunkStore {
+export function sqlChunkStore(sql: Pick<SqlRunner, 'query' | 'byteEncoding'>): ChunkStore {
   return {
     async write(inboundId, seq, data) {
-      await sql.query(`INSERT INTO "InboundChunk" ("inboundId", seq, data, "createdAt") VALUES ($1, $2, decode($3, 'base64'), now() AT TIME ZONE 'UTC')`, [
+      const bytes = byteParam(sql, 3, data);
+      await sql.query(`INSERT INTO "InboundChunk" ("inboundId", seq, data, "createdAt") VALUES ($1, $2, ${bytes.placeholder}, now() AT TIME ZONE 'UTC')`, [
         inboundId,
         seq,
-        data.toString('base64'),
+        bytes.value,
       ]);
     },
     async *read(inboundId) {

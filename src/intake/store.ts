@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/index.js';
+import { byteParam } from '../db/bytes.js';
 import type { SqlRunner } from '../db/migrate.js';
 import type { Route } from '../smtp/recipients.js';
 import type { Verdict } from './authenticate.js';
@@ -27,9 +28,9 @@ export function sha256(raw: Buffer): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
-const INSERT = `INSERT INTO "InboundMessage"
+const insert = (raw: string) => `INSERT INTO "InboundMessage"
   (id, "receivedAt", sha256, "messageId", "envelopeFrom", recipients, route, "remoteIp", helo, size, raw, verdict, status)
-  VALUES ($1, $2::timestamp, $3, $4, $5, $6::text[], $7::jsonb, $8, $9, $10, decode($11, 'base64'), $12::jsonb, 'stored')
+  VALUES ($1, $2::timestamp, $3, $4, $5, $6::text[], $7::jsonb, $8, $9, $10, ${raw}, $12::jsonb, 'stored')
   ON CONFLICT DO NOTHING RETURNING id`;
 
 /**
@@ -39,9 +40,11 @@ const INSERT = `INSERT INTO "InboundMessage"
  * one round trip and never makes a second row. Plain SQL on the driver: this
  * runs for every message before its 250, and needs nothing of the ORM.
  */
-export async function storeInbound(db: Db, sql: Pick<SqlRunner, 'query'>, record: InboundRecord): Promise<StoreOutcome> {
+export async function storeInbound(db: Db, sql: Pick<SqlRunner, 'query' | 'byteEncoding'>, record: InboundRecord): Promise<StoreOutcome> {
   const { id, sha256: digest, size, raw } = record.message;
-  const inserted = await sql.query<{ id: string }>(INSERT, [
+  // Null for a large message: its chunks are already stored under this id.
+  const bytes = byteParam(sql, 11, raw);
+  const inserted = await sql.query<{ id: string }>(insert(bytes.placeholder), [
     id,
     // The column is a UTC timestamp without zone, as Prisma writes it.
     record.receivedAt.toISOString().replace('Z', ''),
@@ -53,9 +56,7 @@ export async function storeInbound(db: Db, sql: Pick<SqlRunner, 'query'>, record
     record.remoteIp,
     record.helo,
     size,
-    // Null for a large message: its chunks are already stored under this id. As
-    // base64, which both drivers pass on natively (see db/bytes).
-    raw ? raw.toString('base64') : null,
+    bytes.value,
     JSON.stringify(record.verdict),
   ]);
   if (inserted.length === 1) return { kind: 'stored', id };
