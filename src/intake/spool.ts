@@ -128,11 +128,15 @@ export function receiveMessage(stream: Readable & { sizeExceeded?: boolean }, op
       head = piece;
       if (options.onSpill) {
         tap = new PassThrough();
+        // Its reader hears of a failure through its own listener; this one only
+        // keeps a reader that did not listen from taking the process down.
+        tap.on('error', () => undefined);
         options.onSpill(tap);
       }
     }
     // Whoever reads the tap sets the pace too: the stream waits for it and for the store.
     const drained = tap && !tap.write(piece) ? once(tap, 'drain') : undefined;
+    drained?.catch(() => undefined); // awaited below; a failure there counts as the store's
     const at = seq;
     seq += 1;
     stream.pause();
