@@ -77,18 +77,19 @@ export type IngestOutcome =
  */
 export async function ingest(input: IngestInput, deps: IngestDeps): Promise<IngestOutcome> {
   const received = await receive(input, deps);
-  let stored = false;
+  let storing = false;
   try {
     const outcome = await decideAndStore(received, deps, () => {
-      stored = true;
+      storing = true;
     });
     if (outcome.kind === 'duplicate') await dropSpooled(received.message, deps);
     return outcome;
   } catch (error) {
-    // Refused, or undone before the 4xx: a spooled body has no row to belong to.
-    // (When the store itself failed it may have committed; the sweep removes chunks
-    // that turn out to have no row.)
-    if (!stored) await dropSpooled(received.message, deps);
+    // Refused before the store: a spooled body has no row to belong to. Once the
+    // store was tried its row may exist even if the call failed, so the pieces
+    // stay; the sweep removes those that turn out to have no row (and the
+    // un-queued path below drops them itself after removing the row).
+    if (!storing) await dropSpooled(received.message, deps);
     throw error;
   }
 }
@@ -124,7 +125,7 @@ async function dropSpooled(message: ReceivedMessage, deps: IngestDeps): Promise<
   await message.discard().catch((error: unknown) => deps.logger.warn({ err: error, inboundId: message.id }, 'could not drop a spooled body; the sweep will'));
 }
 
-async function decideAndStore(input: Received, deps: IngestDeps, onStored: () => void): Promise<IngestOutcome> {
+async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () => void): Promise<IngestOutcome> {
   const route = primaryRoute(input.routes);
   if (!route) throw smtpErrors.unknownRecipient();
   const brand = deps.brands.get(route.brandId) as Brand;
@@ -160,6 +161,7 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStored: () =>
   }
 
   const storedRoute = senderClass.kind === 'machine_report' ? { ...route, machineReport: senderClass.format } : route;
+  onStoring();
   const stored = await temporaryOnFailure('database', () =>
     storeInbound(deps.db, deps.sql, {
       message: input.message,
@@ -174,7 +176,6 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStored: () =>
     }),
   );
 
-  if (stored.kind === 'stored') onStored();
   if (stored.kind === 'duplicate') {
     // The first delivery may have been stored while its job was lost; queueing
     // again under the same job id is harmless and lets it finish.
