@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { buildMessage, dkimTxtRecord, SENDER_DOMAIN, SENDER_KEY, signMessage, testKeys, testZone, type SigningKey } from '../support/mail.js';
+import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testZone, STAFF_KEY, staffZoneRecords } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
 
@@ -19,16 +19,13 @@ import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
  * by row id.
  */
 
-const STAFF_KEY: SigningKey = { domain: 'example.com', selector: 'desk', privateKey: testKeys.rsa.privateKey };
 const SPECIALIST = 'jane.doe@example.com';
 const COMPLAINANT = `paul@${SENDER_DOMAIN}`;
 
 function zone() {
   return {
     ...testZone(),
-    'example.com': { TXT: ['v=spf1 -all'] },
-    'desk._domainkey.example.com': { TXT: [dkimTxtRecord(testKeys.rsa.publicKey)] },
-    '_dmarc.example.com': { TXT: ['v=DMARC1; p=none'] },
+    ...staffZoneRecords(),
   };
 }
 

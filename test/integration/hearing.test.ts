@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMessage, dkimTxtRecord, SENDER_DOMAIN, SENDER_KEY, signMessage, testKeys, testZone, type SigningKey } from '../support/mail.js';
+import { buildMessage, dkimTxtRecord, SENDER_DOMAIN, SENDER_KEY, signMessage, testKeys, testZone, type SigningKey, STAFF_KEY, staffZoneRecords } from '../support/mail.js';
 import { buildReport, buildSpam } from '../support/reports.js';
 import { sendMail } from '../support/smtp-client.js';
 import { startTestApp, waitFor, type SentMessage, type TestApp } from '../support/harness.js';
@@ -15,7 +15,6 @@ import { startTestApp, waitFor, type SentMessage, type TestApp } from '../suppor
  * HTTP receiver on loopback), with the customer heard and everyone told.
  */
 const WEBHOOK_SECRET = 'test-webhook-secret';
-const STAFF_KEY: SigningKey = { domain: 'example.com', selector: 'desk', privateKey: testKeys.rsa.privateKey };
 const CUSTOMER_KEY: SigningKey = { domain: 'customer.test', selector: 'mail', privateKey: testKeys.rsa.privateKey };
 const SPECIALISTS = 'abuse-team@example.com';
 const SPECIALIST = 'jane.doe@example.com';
@@ -28,10 +27,8 @@ function zone() {
   const key = dkimTxtRecord(testKeys.rsa.publicKey);
   return {
     ...testZone(),
-    // Staff and the customer vouch by DKIM only: unsigned mail claiming to be them is unverified.
-    'example.com': { TXT: ['v=spf1 -all'] },
-    'desk._domainkey.example.com': { TXT: [key] },
-    '_dmarc.example.com': { TXT: ['v=DMARC1; p=none'] },
+    ...staffZoneRecords(),
+    // The customer, like staff, vouches by DKIM only: unsigned mail claiming to be them is unverified.
     'customer.test': { TXT: ['v=spf1 -all'] },
     'mail._domainkey.customer.test': { TXT: [key] },
     '_dmarc.customer.test': { TXT: ['v=DMARC1; p=none'] },

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dkimTxtRecord, buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testKeys, testZone, type SigningKey } from '../support/mail.js';
+import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testZone, type SigningKey, STAFF_KEY, staffZoneRecords } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
 import { startTestApp, waitFor, type SentMessage, type TestApp } from '../support/harness.js';
 
@@ -9,18 +9,13 @@ import { startTestApp, waitFor, type SentMessage, type TestApp } from '../suppor
  * case address are relayed from the brand, commands run, and nobody else can
  * write to the thread.
  */
-const STAFF_KEY: SigningKey = { domain: 'example.com', selector: 'desk', privateKey: testKeys.rsa.privateKey };
 const SPECIALIST = 'jane.doe@example.com';
 const COMPLAINANT = `paul@${SENDER_DOMAIN}`;
 
 function zone() {
   return {
     ...testZone(),
-    // The desk's domain vouches by DKIM only: a message from this machine that
-    // merely claims to be staff is not verified.
-    'example.com': { TXT: ['v=spf1 -all'] },
-    'desk._domainkey.example.com': { TXT: [dkimTxtRecord(testKeys.rsa.publicKey)] },
-    '_dmarc.example.com': { TXT: ['v=DMARC1; p=none'] },
+    ...staffZoneRecords(),
   };
 }
 

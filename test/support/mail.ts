@@ -42,6 +42,9 @@ export const SENDER_KEY: SigningKey = { domain: SENDER_DOMAIN, selector: 's1', p
 /** sender.test's Ed25519 key, selector s2. */
 export const SENDER_ED25519_KEY: SigningKey = { domain: SENDER_DOMAIN, selector: 's2', privateKey: testKeys.ed25519.privateKey };
 /** A valid signature by forger.test: passes DKIM, never aligns with sender.test. */
+/** The desk's own staff (verified senders at example.com) sign with this key. */
+export const STAFF_KEY: SigningKey = { domain: 'example.com', selector: 'desk', privateKey: testKeys.rsa.privateKey };
+
 export const FORGER_KEY: SigningKey = { domain: FORGER_DOMAIN, selector: 's1', privateKey: testKeys.rsa.privateKey };
 
 export interface MessageSpec {
@@ -119,6 +122,18 @@ export function dkimTxtRecord(publicKeyPem: string | Buffer): string {
  * DMARC p=reject, so a message From @sender.test that only forger.test
  * vouches for (its SPF or its signature) is unverified and a DMARC failure.
  */
+/**
+ * DNS for the desk's staff domain: it vouches by DKIM only, so a message from
+ * this machine that merely claims to be staff is not verified. Merge into a zone.
+ */
+export function staffZoneRecords(): Zone {
+  return {
+    'example.com': { TXT: ['v=spf1 -all'] },
+    'desk._domainkey.example.com': { TXT: [dkimTxtRecord(testKeys.rsa.publicKey)] },
+    '_dmarc.example.com': { TXT: ['v=DMARC1; p=none'] },
+  };
+}
+
 export function testZone(): Zone {
   const spf = 'v=spf1 ip4:127.0.0.0/8 -all';
   const rsaKey = dkimTxtRecord(testKeys.rsa.publicKey);
