@@ -6,8 +6,10 @@ import { BenchError, bump, distribution, type Distribution } from './util.js';
  * The SMTP load generator. Closed loop (default): C connections each send
  * message after message (a new MAIL FROM after every reply to the final dot)
  * until the pool is used up. Open loop (`rate`): message i is due at
- * i / rate seconds and goes to an idle connection; when none is idle it waits,
- * and that wait counts in its latency (no coordinated omission).
+ * i / rate seconds and goes to the connection that has been idle longest (so
+ * the load turns over every connection, and every listener, like many
+ * senders would); when none is idle it waits, and that wait counts in its
+ * latency (no coordinated omission).
  */
 
 export interface LoadOptions {
@@ -169,7 +171,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         while (offered < due) {
           const job = { message: options.pool[offered] as BenchMessage, dueAt: started + (offered * 1000) / rate };
           offered++;
-          const slot = idle.pop();
+          const slot = idle.shift();
           if (slot === undefined) backlog.push(job);
           else run(slot, job);
         }

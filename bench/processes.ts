@@ -150,13 +150,27 @@ export function readProc(pid: number): ProcSample | null {
   }
 }
 
-/** Samples the resident set of some processes at a fixed interval and keeps the peaks. */
+/** RSS of each sampled process (in the sampler's order) at one moment, ms after the sampler started. */
+export interface MemoryMark {
+  atMs: number;
+  rssBytes: number[];
+}
+
+/**
+ * Samples the resident set of some processes at a fixed interval and keeps the
+ * peaks, and, when asked, a mark every `markEveryMs` (how memory moves over a soak).
+ */
 export class MemorySampler {
   private readonly peaks = new Map<number, number>();
   private readonly last = new Map<number, ProcSample>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+  readonly marks: MemoryMark[] = [];
 
-  constructor(private readonly pids: number[]) {}
+  constructor(
+    private readonly pids: number[],
+    private readonly markEveryMs = 0,
+  ) {}
 
   start(everyMs = 200): this {
     this.sample();
@@ -165,12 +179,24 @@ export class MemorySampler {
     return this;
   }
 
-  sample(): void {
+  /** Takes a mark now, whatever the interval (the end of a phase). */
+  mark(): void {
+    this.sample(true);
+  }
+
+  sample(forceMark = false): void {
     for (const pid of this.pids) {
       const now = readProc(pid);
       if (!now) continue;
       this.last.set(pid, now);
       this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, now.rssBytes));
+    }
+    const atMs = performance.now() - this.startedAt;
+    const lastMark = this.marks.at(-1);
+    if (this.markEveryMs > 0 && (forceMark || !lastMark || atMs - lastMark.atMs >= this.markEveryMs)) {
+      // A forced mark right after a regular one takes its place.
+      if (forceMark && lastMark && atMs - lastMark.atMs < 1_000) this.marks.pop();
+      this.marks.push({ atMs, rssBytes: this.pids.map((pid) => this.last.get(pid)?.rssBytes ?? 0) });
     }
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
 import type { BenchOptions } from './options.js';
+import type { MemoryMark } from './processes.js';
 import type { Distribution } from './util.js';
 
 /** The results of one bench run, and how they are printed: a table, or JSON. */
@@ -20,6 +21,13 @@ export interface ProcessMemory {
   loadCpuSeconds: number;
   /** CPU seconds from the start of the load until the last acknowledgement (or the end). */
   cpuSeconds: number;
+}
+
+/** Each process's RSS at marks over an open-loop run: the first `loadMarks` fall in the load, the rest in the drain. */
+export interface MemoryOverTime {
+  names: string[];
+  marks: MemoryMark[];
+  loadMarks: number;
 }
 
 /** CPU use on the whole machine during one phase of a measurement. */
@@ -66,7 +74,14 @@ export interface BenchResult {
   runId: string;
   options: Pick<BenchOptions, 'mode' | 'messages' | 'connections' | 'rate' | 'duration' | 'database' | 'split'>;
   ceiling?: { load: LoadSummary; memory: ProcessMemory[]; machine: MachineCpu[] };
-  product?: { load?: LoadSummary; acks?: AckSummary; memory: ProcessMemory[]; machine: MachineCpu[]; exits: Array<{ name: string; status: number | string }> };
+  product?: {
+    load?: LoadSummary;
+    acks?: AckSummary;
+    memory: ProcessMemory[];
+    machine: MachineCpu[];
+    overTime?: MemoryOverTime;
+    exits: Array<{ name: string; status: number | string }>;
+  };
   big?: BigSummary;
   /** product accepted/s divided by ceiling accepted/s. */
   ratio?: number;
@@ -203,6 +218,7 @@ export function formatResult(result: BenchResult): string {
     out.push(table(memory));
     out.push('');
   }
+  if (result.product?.overTime) out.push(...formatOverTime(result.product.overTime), '');
   for (const [group, list] of [['ceiling', result.ceiling?.machine ?? []], ['product', result.product?.machine ?? []]] as const) {
     for (const phase of list) {
       const programs = Object.entries(phase.byCommand).map(([command, seconds]) => `${command} ${seconds.toFixed(1)} s`).join(', ');
@@ -224,6 +240,32 @@ export function formatResult(result: BenchResult): string {
   }
   out.push(result.problems.length ? `FAILED:\n  ${result.problems.join('\n  ')}` : 'OK: every message accepted and acknowledged, product exited cleanly');
   return out.join('\n');
+}
+
+/**
+ * RSS at each mark, and how much each process grew over the load once warm
+ * (from the first mark at or after a fifth of the load until its end): a flat
+ * soak grows by little more than the collector's slack.
+ */
+function formatOverTime(overTime: MemoryOverTime): string[] {
+  const rows: Array<[string, ...string[]]> = [['RSS at', ...overTime.names]];
+  overTime.marks.forEach((mark, i) => {
+    const phase = i < overTime.loadMarks ? 'load' : 'drain';
+    rows.push([`${(mark.atMs / 1000).toFixed(0)} s (${phase})`, ...mark.rssBytes.map(mib)]);
+  });
+  const loadMarks = overTime.marks.slice(0, overTime.loadMarks);
+  const end = loadMarks.at(-1);
+  const warm = loadMarks.find((mark) => end && mark.atMs >= end.atMs / 5);
+  const lines = ['memory over the run:', table(rows)];
+  if (end && warm && warm !== end) {
+    const growth = overTime.names.map((name, i) => `${name} ${signedMib((end.rssBytes[i] ?? 0) - (warm.rssBytes[i] ?? 0))}`);
+    lines.push(`  growth from ${(warm.atMs / 1000).toFixed(0)} s to the end of the load: ${growth.join(', ')}`);
+  }
+  return lines;
+}
+
+function signedMib(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '−'}${mib(Math.abs(bytes))}`;
 }
 
 export function toJson(result: BenchResult): string {

@@ -12,7 +12,7 @@ import { parseOptions, type BenchOptions } from './options.js';
 import { cpuBetween, cpuSnapshot, killAllNow, MemorySampler, readProc, stopAll, watchForCrash, type NodeChild } from './processes.js';
 import { startProduct, type Product } from './product.js';
 import { formatProfile, monotonicUs, summariseProfile, type ProfileWindow } from './profile.js';
-import { formatResult, readDbStats, toJson, type AckSummary, type BenchResult, type BigSummary, type LoadSummary, type MachineCpu, type ProcessMemory } from './report.js';
+import { formatResult, readDbStats, toJson, type AckSummary, type BenchResult, type BigSummary, type LoadSummary, type MachineCpu, type MemoryOverTime, type ProcessMemory } from './report.js';
 import { startSink, type MailSink } from '../test/support/mail-sink.js';
 import { createSchema, deleteQueueKeys, dropSchema } from './state.js';
 import { BenchError, distribution, sleep, withTimeout } from './util.js';
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
         result.product = { memory: [], machine: [], exits: [] };
       } else {
         const measured = await measureLoad('product', product.children, product.smtpPorts, pool, options, sink);
-        result.product = { load: measured.load, acks: measured.acks, memory: measured.memory, machine: measured.machine, exits: [] };
+        result.product = { load: measured.load, acks: measured.acks, memory: measured.memory, machine: measured.machine, overTime: measured.overTime, exits: [] };
         if (result.ceiling) result.ratio = measured.load.acceptedPerSecond / result.ceiling.load.acceptedPerSecond;
       }
     } finally {
@@ -134,11 +134,13 @@ async function measureLoad(
   pool: BenchMessage[],
   options: BenchOptions,
   sink?: MailSink,
-): Promise<{ load: LoadSummary; acks?: AckSummary; memory: ProcessMemory[]; machine: MachineCpu[] }> {
+): Promise<{ load: LoadSummary; acks?: AckSummary; memory: ProcessMemory[]; machine: MachineCpu[]; overTime?: MemoryOverTime }> {
   const start = children.map((child) => readProc(child.pid));
   const cpuAtStart = cpuSnapshot();
   const loadStartUs = monotonicUs();
-  const sampler = new MemorySampler(children.map((child) => child.pid)).start();
+  // An open-loop run marks memory ten times over its load (and on through the drain): a soak shows whether it stays flat.
+  const markEveryMs = options.rate ? Math.max(5_000, (options.duration * 1000) / 10) : 0;
+  const sampler = new MemorySampler(children.map((child) => child.pid), markEveryMs).start();
   const crash = watchForCrash(children);
   try {
     say(`${name}: ${options.rate ? `offering ${options.rate} msg/s for ${options.duration} s` : `sending ${pool.length} messages`} over ${options.connections} connections`);
@@ -158,6 +160,8 @@ async function measureLoad(
     const afterLoad = children.map((child) => readProc(child.pid));
     const cpuAfterLoad = cpuSnapshot();
     const loadEndUs = monotonicUs();
+    sampler.mark();
+    const loadMarks = sampler.marks.length;
     say(`${name}: ${load.accepted} accepted in ${(load.elapsedMs / 1000).toFixed(1)} s (${load.acceptedPerSecond.toFixed(0)}/s)`);
     const acks = sink ? await Promise.race([waitForAcks(sink, load.acceptedAt, options.ackIdleSeconds * 1000), crash.crashed, interrupted]) : undefined;
     if (name === 'product') {
@@ -182,7 +186,10 @@ async function measureLoad(
       };
     });
     const { acceptedAt: _acceptedAt, ...summary } = load;
-    return { load: summary, acks, memory, machine };
+    const overTime: MemoryOverTime | undefined = markEveryMs
+      ? { names: children.map((child) => child.name), marks: sampler.marks, loadMarks }
+      : undefined;
+    return { load: summary, acks, memory, machine, overTime };
   } finally {
     crash.dispose();
     sampler.stop();
