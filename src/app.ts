@@ -18,7 +18,7 @@ import { outboxTransport, smtpTransport, type OutboundTransport } from './outbou
 import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
-import { prioritiseIntake, type IntakePriority } from './queue/intake-priority.js';
+import { governWorkers, intakePulse, type IntakePulse, type WorkerGovernor } from './queue/intake-priority.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
 import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
@@ -116,7 +116,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     };
 
     let smtp: SmtpListener | undefined;
-    let priority: IntakePriority | undefined;
+    let priority: IntakePulse | undefined;
     if (roles.includes('smtp')) {
       const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
       const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
@@ -185,12 +185,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           onExhausted: measuresExhausted(caseDeps),
         }),
       );
-      if (smtp) {
-        // One process for everything: the listener goes first (see intake-priority.ts).
-        const governor = prioritiseIntake(workers.slice(0, 2).map((running) => running.worker));
-        priority = governor;
-        front.push(async () => governor.stop());
-      }
       const sending = transport;
       back.unshift(() => sending.close());
       front.push(async () => {
@@ -208,6 +202,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         timer.unref();
         front.push(async () => clearInterval(timer));
       }
+    }
+
+    // Listeners signal a burst; workers that yield to them take one job at a time meanwhile (see intake-priority.ts).
+    const priorityOptions = { redis: producer, prefix: env.QUEUE_PREFIX, logger };
+    let governor: WorkerGovernor | undefined;
+    if (workers.length > 0 && env.WORKERS_YIELD_TO_SMTP) {
+      const yielding = governWorkers(workers.slice(0, 2).map((running) => running.worker), priorityOptions);
+      governor = yielding;
+      front.push(async () => yielding.stop());
+    }
+    if (smtp) {
+      const pulse = intakePulse(priorityOptions, governor);
+      priority = pulse;
+      front.push(async () => pulse.stop());
     }
 
     let http: Server | undefined;

@@ -1,7 +1,7 @@
-import { setPriority } from 'node:os';
 import { startApp } from './app.js';
 import { ConfigError, describeConfig, loadConfig, parseRoles } from './config/index.js';
 import { DatabaseLockedError } from './db/embedded.js';
+import { lowerCpuPriority } from './lib/cpu-priority.js';
 import { createLogger } from './lib/logger.js';
 import { RedisUnavailableError } from './queue/redis-server.js';
 
@@ -25,12 +25,9 @@ async function main(): Promise<number> {
   if (roles.length === 1 && roles[0] === 'worker') {
     // A worker process that shares a machine with SMTP listeners yields the CPU
     // to them: senders waiting for their 250 come before case processing, whose
-    // work is stored and queued. On a machine of its own this changes nothing.
-    try {
-      setPriority(10);
-    } catch (error) {
-      logger.warn({ err: error }, 'could not lower the worker process priority');
-    }
+    // work is stored and queued (see lib/cpu-priority.ts).
+    const priority = lowerCpuPriority(config.env.WORKER_CPU_PRIORITY);
+    if (priority.problem) logger.warn(priority.problem);
   }
   const app = await startApp({ config, roles, logger });
   logger.info(

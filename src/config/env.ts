@@ -97,6 +97,13 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** A worker-only process's CPU class: idle (SCHED_IDLE), low (nice 10) or normal. */
+  WORKER_CPU_PRIORITY: z.enum(['idle', 'low', 'normal']).default('idle'),
+  /** While SMTP listeners take mail quickly, intake and outbound workers run one job at a time. */
+  WORKERS_YIELD_TO_SMTP: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
   /** Outbound mail: tries and first retry delay (doubling); their sum is how long before a message is dead-lettered. */
   OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),
