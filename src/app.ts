@@ -230,7 +230,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           database: await db.ping().then(() => true, () => false),
           redis: await producer.ping().then(() => true, () => false),
         }),
-        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now }),
+        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now, logger }),
       });
       http = serve({ fetch: app.fetch, port: env.HTTP_PORT, hostname: env.HTTP_HOST }) as Server;
       await once(http, 'listening');

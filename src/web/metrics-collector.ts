@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/index.js';
+import type { Logger } from '../lib/logger.js';
 import type { Queues } from '../queue/queues.js';
 import { queueDepths } from './dashboard/queries.js';
 
@@ -39,13 +40,16 @@ async function snapshot(db: Db, queues: Queues): Promise<Snapshot> {
   };
 }
 
-export function registerDatabaseMetrics(registry: Registry, deps: { db: Db; queues: Queues }): void {
+export function registerDatabaseMetrics(registry: Registry, deps: { db: Db; queues: Queues; logger: Logger }): void {
   // All gauges of one scrape start collecting in the same tick: they share one snapshot.
   let current: Promise<Snapshot | null> | null = null;
   const take = (): Promise<Snapshot | null> => {
     current ??= snapshot(deps.db, deps.queues)
       // The scrape still answers with the process metrics; the success gauge says the rest is missing.
-      .catch(() => null)
+      .catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'metrics: database and queue figures could not be read');
+        return null;
+      })
       .finally(() => {
         current = null;
       });

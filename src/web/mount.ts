@@ -5,6 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Brand } from '../config/brands.js';
 import type { Db } from '../db/index.js';
+import type { Logger } from '../lib/logger.js';
 import { QUEUE_NAMES, type Queues } from '../queue/queues.js';
 import { dashboardPages } from './dashboard/routes.js';
 import { absoluteBoardAssets } from './board-assets.js';
@@ -17,6 +18,7 @@ export interface DashboardDeps {
   metrics: Metrics;
   brands: Map<string, Brand>;
   now: () => Date;
+  logger: Logger;
 }
 
 /**
