@@ -43,9 +43,11 @@ export function formatDateTime(date: Date, language: Language, timeZone: string)
   return formatter('dateTime', language, timeZone).format(checkedDate(date));
 }
 
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+
 /** The language's name in English, for staff ("German"). */
 export function languageName(language: Language): string {
-  return new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+  return languageNames.of(language) ?? language;
 }
 
 /** Subject fragments come from strangers: one line, no control characters, bounded. */
