@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "CaseMessage_to_idx" ON "CaseMessage" USING GIN ("to");
