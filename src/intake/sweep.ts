@@ -11,6 +11,8 @@ import { dropOrphanChunks } from './spool.js';
 
 /** How long a spooled piece may wait for its row: longer than any SMTP transaction. */
 const ORPHAN_CHUNK_HOURS = 6;
+/** Pending deadlines are re-queued this many at a time: after a flood there are tens of thousands. */
+const DEADLINE_PAGE = 500;
 
 export interface SweepDeps {
   db: Db;
@@ -54,22 +56,32 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
     await deps.queues.measures.addBulk(measures.map((row) => ({ name: 'execute', data: { measureId: row.id }, opts: { jobId: measureJobId(row.id, row.at) } })));
   }
 
-  let deadlines = 0;
-  if (options.includeDeadlines) {
-    const pending = await deps.db.deadline.findMany({
-      where: { status: 'pending' },
-      select: { id: true, kind: true, dueAt: true, startedAt: true, case: { select: { brand: true } } },
-    });
-    for (const brand of deps.brands.values()) {
-      const mine = pending.filter((deadline) => deadline.case.brand === brand.id);
-      if (mine.length > 0) await scheduleDeadlineJobs(deps.queues, brand, mine, deps.now());
-    }
-    deadlines = pending.length;
-  }
+  const deadlines = options.includeDeadlines ? await requeueDeadlines(deps) : 0;
   if (stored.length || unsent.length || measures.length) {
     deps.logger.info({ intake: stored.length, outbound: unsent.length, measures: measures.length }, 'sweep re-queued unfinished work');
   }
   const orphanedBodies = await dropOrphanChunks(deps.sql, ORPHAN_CHUNK_HOURS);
   if (orphanedBodies) deps.logger.info({ orphanedBodies }, 'sweep removed the pieces of messages that were never stored');
   return { intake: stored.length, outbound: unsent.length, deadlines, measures: measures.length, orphanedBodies };
+}
+
+/** Puts back the jobs of every pending deadline, a page at a time so memory stays bounded however many there are. */
+async function requeueDeadlines(deps: SweepDeps): Promise<number> {
+  let count = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.db.deadline.findMany({
+      where: { status: 'pending', ...(after === undefined ? {} : { id: { gt: after } }) },
+      orderBy: { id: 'asc' },
+      take: DEADLINE_PAGE,
+      select: { id: true, kind: true, dueAt: true, startedAt: true, case: { select: { brand: true } } },
+    });
+    for (const brand of deps.brands.values()) {
+      const mine = page.filter((deadline) => deadline.case.brand === brand.id);
+      if (mine.length > 0) await scheduleDeadlineJobs(deps.queues, brand, mine, deps.now());
+    }
+    count += page.length;
+    if (page.length < DEADLINE_PAGE) return count;
+    after = page.at(-1)?.id;
+  }
 }
