@@ -27,7 +27,8 @@ export const USAGE = `npm run bench -- [options]
   --messages N        messages to send (default 20000)
   --connections C     concurrent SMTP connections (default 100)
   --rate R --duration S
-                      open loop: offer R messages/s for S seconds, report latency
+                      open loop: offer R messages/s for S seconds, report latency and
+                      each process's RSS ten times over the load (a soak: --rate 100 --duration 600)
   --big               send one 25 MiB message and report the product's RSS growth
   --database postgres use a fresh schema in PostgreSQL instead of the embedded database
   --split             two smtp, two worker and one web process against PostgreSQL
