@@ -12,6 +12,7 @@ import { createResolver, type DnsResolver } from './dns/resolver.js';
 import { ingest, type IngestDeps } from './intake/ingest.js';
 import { rejectionRecorder } from './intake/rejections.js';
 import { sweep } from './intake/sweep.js';
+import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
 import { LoopMarker } from './outbound/loop-marker.js';
 import { outboxTransport, smtpTransport, type OutboundTransport } from './outbound/transport.js';
@@ -122,7 +123,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
       const ingestDeps: IngestDeps = {
         db: db.prisma,
-        sql: db.runner,
+        inbound: inboundStore(db.prisma, db.runner),
         chunks,
         maxMessageBytes: env.MAX_MESSAGE_BYTES,
         spillBytes: env.SMTP_SPOOL_BYTES,

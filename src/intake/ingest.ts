@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { Brand } from '../config/brands.js';
 import { isStaff } from '../config/brands.js';
 import type { Db } from '../db/index.js';
-import type { SqlRunner } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { readHeaderBlock } from '../mail/headers.js';
 import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
@@ -13,7 +12,7 @@ import { authenticateMessage, type DnsResolver, type SessionFacts, type Verdict 
 import type { RejectionRecorder } from './rejections.js';
 import { classifySender } from './sender-policy.js';
 import { receiveMessage, type ChunkStore, type ReceivedMessage } from './spool.js';
-import { forgetInbound, storeInbound } from './store.js';
+import { forgetInbound, type InboundStore } from './store.js';
 
 /** Who may write to a case reply address, besides the brand's staff. */
 export interface CaseDirectory {
@@ -22,8 +21,8 @@ export interface CaseDirectory {
 
 export interface IngestDeps {
   db: Db;
-  /** The driver itself, for the one INSERT every message makes before its 250. */
-  sql: Pick<SqlRunner, 'query' | 'byteEncoding'>;
+  /** Where every message is written before its 250. */
+  inbound: InboundStore;
   /** Where a large message goes, piece by piece, while it arrives. */
   chunks: ChunkStore;
   /** Largest message taken (SIZE); a larger one is read to its end and refused. */
@@ -163,7 +162,7 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
   const storedRoute = senderClass.kind === 'machine_report' ? { ...route, machineReport: senderClass.format } : route;
   onStoring();
   const stored = await temporaryOnFailure('database', () =>
-    storeInbound(deps.db, deps.sql, {
+    deps.inbound.store({
       message: input.message,
       messageId: headers.messageId ?? null,
       envelopeFrom: input.envelopeFrom.toLowerCase(),
