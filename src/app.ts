@@ -12,6 +12,7 @@ import { createResolver, type DnsResolver } from './dns/resolver.js';
 import { ingest, type IngestDeps } from './intake/ingest.js';
 import { rejectionRecorder } from './intake/rejections.js';
 import { sweep } from './intake/sweep.js';
+import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
 import { LoopMarker } from './outbound/loop-marker.js';
@@ -71,6 +72,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const tokens = new ReplyTokens(config.secrets.REPLY_TOKEN_SECRET);
   const loopMarker = new LoopMarker(config.secrets.REPLY_TOKEN_SECRET);
   const metrics = createMetrics();
+  // For the life of the process: DKIM and ARC keys (at intake, and in evidence) are parsed once.
+  cachePublicKeys();
   // Closed in two phases: first everything that takes work, together (the SMTP
   // listener answers 421 to new sessions while messages under way finish, and
   // workers drain); then what they needed, in order: transport, queues, database, Redis.
