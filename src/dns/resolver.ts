@@ -39,6 +39,22 @@ export interface ResolverStats {
   size: number;
 }
 
+/**
+ * A copy of a cached answer. The common shapes (A, AAAA, PTR: strings; TXT:
+ * lists of strings; MX: flat records) are copied one level down, several times
+ * faster than structuredClone, which is per lookup on every message; anything
+ * else is cloned whole.
+ */
+function copyAnswer(answer: unknown): unknown {
+  if (!Array.isArray(answer)) return structuredClone(answer);
+  return answer.map((record: unknown) => {
+    if (typeof record === 'string') return record;
+    if (Array.isArray(record) && record.every((part) => typeof part === 'string')) return [...(record as string[])];
+    if (record && typeof record === 'object' && Object.values(record).every((value) => typeof value !== 'object')) return { ...record };
+    return structuredClone(record);
+  });
+}
+
 export interface CachingResolver extends DnsResolver {
   stats(): ResolverStats;
   /** Forgets every cached answer. */
@@ -119,7 +135,7 @@ export function createResolver(options: ResolverOptions): CachingResolver {
   // Each caller gets its own copy: mailauth annotates errors (err.spfResult)
   // and may sort answers, which must not leak between messages.
   function deliver(outcome: Outcome, name: string, rrtype: string): unknown {
-    if (outcome.ok) return structuredClone(outcome.answer);
+    if (outcome.ok) return copyAnswer(outcome.answer);
     if (outcome.code === 'ERR_INVALID_ARG_VALUE') throw outcome.error;
     throw dnsError(outcome.code, name, rrtype);
   }

@@ -138,6 +138,15 @@ describe('caching', () => {
     const first = (await resolve('sender.test', 'MX')) as Array<{ exchange: string }>;
     first.length = 0;
     expect(await resolve('sender.test', 'MX')).toEqual([{ exchange: 'mail.sender.test', priority: 10 }]);
+    // Down to the records and their parts: mailauth sorts and edits what it gets.
+    const mx = (await resolve('sender.test', 'MX')) as Array<{ exchange: string }>;
+    (mx[0] as { exchange: string }).exchange = 'changed.test';
+    const txt = (await resolve('sender.test', 'TXT')) as string[][];
+    const expected = structuredClone(txt);
+    (txt[0] as string[]).push('v=spf1 +all');
+    txt.reverse();
+    expect(await resolve('sender.test', 'MX')).toEqual([{ exchange: 'mail.sender.test', priority: 10 }]);
+    expect(await resolve('sender.test', 'TXT')).toEqual(expected);
   });
 
   it('remembers NXDOMAIN and NODATA for negativeTtlSeconds', async () => {
