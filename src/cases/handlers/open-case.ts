@@ -36,8 +36,9 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
 
   const calendar = calendarForBrand(brand);
   const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
-  const ticket = await nextTicket(tx, TICKET_PREFIX[mailbox], year);
   const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage);
+  // The counter row stays locked from here to the commit (gapless numbers): nothing that can wait goes after it.
+  const ticket = await nextTicket(tx, TICKET_PREFIX[mailbox], year);
 
   const theCase = await tx.case.create({
     data: {
