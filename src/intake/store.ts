@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/index.js';
 import { byteParam } from '../db/bytes.js';
 import type { SqlRunner } from '../db/migrate.js';
+import { storableJson, storableString } from '../lib/text.js';
 import type { Route } from '../smtp/recipients.js';
 import type { Verdict } from './authenticate.js';
 import type { ReceivedMessage } from './spool.js';
@@ -52,12 +53,12 @@ async function insertRows(sql: Pick<SqlRunner, 'query' | 'byteEncoding'>, record
       record.messageId,
       record.envelopeFrom,
       record.recipients,
-      JSON.stringify(record.route),
+      storableJson(record.route),
       record.remoteIp,
       record.helo,
       size,
       bytes.value,
-      JSON.stringify(record.verdict),
+      storableJson(record.verdict),
     );
   });
   const inserted = await sql.query<{ id: string }>(
@@ -68,6 +69,23 @@ async function insertRows(sql: Pick<SqlRunner, 'query' | 'byteEncoding'>, record
     params,
   );
   return new Set(inserted.map((row) => row.id));
+}
+
+/**
+ * The record with what came from mail made storable (NUL and lone surrogate
+ * halves as U+FFFD): a Message-ID or HELO holding a NUL would otherwise be
+ * refused by the database on every retry. The same input always gives the
+ * same values, so a redelivery still finds its first copy.
+ */
+function storableRecord(record: InboundRecord): InboundRecord {
+  return {
+    ...record,
+    messageId: record.messageId === null ? null : storableString(record.messageId),
+    envelopeFrom: storableString(record.envelopeFrom),
+    recipients: record.recipients.map(storableString),
+    remoteIp: storableString(record.remoteIp),
+    helo: storableString(record.helo),
+  };
 }
 
 /** The row an insert skipped: the same bytes, or the same Message-ID from the same sender. */
@@ -177,7 +195,7 @@ export function inboundStore(db: Db, sql: Pick<SqlRunner, 'query' | 'byteEncodin
   return {
     store(record) {
       return new Promise<StoreOutcome>((resolve, reject) => {
-        waiting.push({ record, resolve, reject });
+        waiting.push({ record: storableRecord(record), resolve, reject });
         pump();
       });
     },

@@ -24,13 +24,32 @@ export function trimLineEnds(text: string): string {
     .join('\n');
 }
 
-/**
- * NUL and halves of surrogate pairs (a body in a broken UTF-16) go: such words
- * end up in case events, and PostgreSQL takes neither.
- */
+// PostgreSQL's text and json types take neither NUL nor half of a surrogate
+// pair, and broken or hostile mail brings both (a NUL in a header, a body in a
+// broken UTF-16, an ISO-2022-JP word that is really Shift_JIS). Left in, the
+// statement that stores them fails on every retry.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+
+/** Text for reading (words that end up in case events): NUL removed, a lone surrogate half as U+FFFD. */
 export function storableText(text: string): string {
   // eslint-disable-next-line no-control-regex -- NUL is what is removed
-  return text.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return text.replace(/\u0000/g, '').replace(LONE_SURROGATE, '\ufffd');
+}
+
+/** A value kept as it came (an address, a Message-ID, a header word): NUL and lone surrogate halves as U+FFFD, nothing removed. */
+export function storableString(text: string): string {
+  return text.replace(UNSTORABLE, '\ufffd');
+}
+
+/** The JSON text of a value with `storableString` applied to every string in it, keys too, for a json/jsonb column. */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'string') return storableString(item);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const entries = Object.entries(item);
+    return entries.some(([key]) => storableString(key) !== key) ? Object.fromEntries(entries.map(([key, inner]) => [storableString(key), inner])) : item;
+  });
 }
 
 /** At most `max` UTF-16 units, never cutting a surrogate pair in half. */

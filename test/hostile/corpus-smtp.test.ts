@@ -303,6 +303,22 @@ describe('hostile corpora through SMTP', () => {
       '',
     ].join('\r\n');
     jobs.push({ file: 'empty-content-type', raw: await signMessage(Buffer.from(emptyType), SENDER_KEY) });
+    // NUL in what the intake itself stores before the 250 (Message-ID, the From address, a second signature's
+    // selector and domain, all in the verdict): PostgreSQL's text and jsonb take no NUL, and a refused row
+    // would answer 451 to every retry.
+    const nulMessageId = `<${randomUUID()}\0@${SENDER_DOMAIN}>`;
+    const nulHeaders = (body: string) =>
+      [
+        `From: "Nul\0Name" <${REPORTER}>`,
+        `To: ${ABUSE}`,
+        'Subject: Spam with NUL in its headers',
+        `Message-ID: ${nulMessageId}`,
+        `DKIM-Signature: v=1; a=rsa-sha256; d=bad\0domain.example; s=sel\0ector; h=from; bh=AAAA; b=AAAA`,
+        '',
+        body,
+        '',
+      ].join('\r\n');
+    jobs.push({ file: 'nul-in-headers', raw: await signMessage(Buffer.from(nulHeaders('The spam is below.'), 'latin1'), SENDER_KEY) });
     const deliveries = await deliverInParallel(t.smtpPort, jobs);
     const refused = deliveries.filter((d) => d.reply.code !== 250 || !d.id);
     expect(refused.map((d) => `${relative(corpora, d.file)}: ${d.reply.code} ${d.reply.text}`)).toEqual([]);
@@ -317,6 +333,19 @@ describe('hostile corpora through SMTP', () => {
     );
     expect(done.every((row) => row.status === 'processed')).toBe(true);
     expect(await t.app.queues.intake.getJobs(['delayed', 'failed'])).toEqual([]);
+
+    // The verdict keeps the second signature's selector with U+FFFD for its NUL, the same way every time:
+    // a resend (other bytes, same Message-ID) is known.
+    const nulId = deliveries.find((d) => d.file === 'nul-in-headers')?.id as string;
+    const nulRow = await t.app.database.prisma.inboundMessage.findUniqueOrThrow({ where: { id: nulId }, select: { messageId: true, verdict: true } });
+    expect(nulRow.messageId).not.toContain('\0');
+    expect(JSON.stringify(nulRow.verdict)).toContain('sel\ufffdector');
+    const [resent] = await deliverInParallel(t.smtpPort, [
+      { file: 'nul-in-headers again', raw: await signMessage(Buffer.from(nulHeaders('The spam is below, sent again.'), 'latin1'), SENDER_KEY) },
+    ]);
+    expect(resent?.reply.code).toBe(250);
+    expect(resent?.reply.text).toContain('(already received)');
+    expect(resent?.id).toBe(nulId);
     expect((await fetch(`http://127.0.0.1:${t.httpPort}/healthz`)).status).toBe(200);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { classifySender } from '../../src/intake/sender-policy.js';
 import { readHeaderBlock, type ContentType, type HeaderView, type Mailbox } from '../../src/mail/headers.js';
 import { detectLanguage } from '../../src/mail/language.js';
 import { replyText } from '../../src/mail/reply-text.js';
+import { storableJson, storableString } from '../../src/lib/text.js';
 
 /**
  * The functions that read what people write — command lines, reply text,
@@ -24,6 +25,37 @@ const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
 );
 const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+describe('values kept as they came (the intake store, evidence)', () => {
+  it('storableString leaves storable text alone and puts U+FFFD for each NUL and surrogate half, keeping the length', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        const kept = storableString(value);
+        expect(kept).not.toMatch(UNSTORABLE);
+        expect(kept).toHaveLength(value.length);
+        expect(storableString(kept)).toBe(kept);
+        if (!UNSTORABLE.test(value)) expect(kept).toBe(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('storableJson gives JSON that PostgreSQL takes, with the same shape', () => {
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 }), fc.integer(), fc.boolean())), (value) => {
+        const json = storableJson(value);
+        // An escaped half pair ("\\ud800") is what PostgreSQL's jsonb refuses, as well as the raw one.
+        expect(json).not.toMatch(/\\u0000|\\ud[89ab][0-9a-f](?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i);
+        // Keys are made storable too; two that differ only where U+FFFD goes would become one.
+        fc.pre(new Set(Object.keys(value).map(storableString)).size === Object.keys(value).length);
+        const back = JSON.parse(json) as Record<string, unknown>;
+        expect(Object.keys(back).sort()).toEqual(Object.keys(value).map(storableString).sort());
+        for (const [key, item] of Object.entries(value)) expect(typeof back[storableString(key)]).toBe(typeof item);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('command lines and reply text', () => {
   it('replyText never throws, masks what it is told to, and returns storable text', () => {

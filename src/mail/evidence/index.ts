@@ -1,3 +1,4 @@
+import { storableJson } from '../../lib/text.js';
 import { analyseReportedMessage } from './analyse.js';
 import { classifyAbuse } from './classify.js';
 import { findReportedMessages } from './find.js';
@@ -143,15 +144,6 @@ export async function buildEvidence(raw: Buffer, deps: EvidenceDeps): Promise<Ca
     const { report: _report, ...xarf } = extraction.xarf;
     evidence.xarf = xarf;
   }
-  return storable(evidence);
+  return JSON.parse(storableJson(evidence)) as CaseEvidence;
 }
 
-// PostgreSQL's json types take neither NUL nor an unpaired surrogate, and
-// decoders fed broken mail produce both (an ISO-2022-JP word that is really
-// Shift_JIS): left in, the case's transaction fails on every retry.
-// eslint-disable-next-line no-control-regex -- NUL is what is removed
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function storable<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === 'string' ? item.replace(UNSTORABLE, '\ufffd') : item)) as T;
-}
