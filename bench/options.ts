@@ -20,6 +20,8 @@ export interface BenchOptions {
   ackIdleSeconds: number;
   replyTimeoutSeconds: number;
   keep: boolean;
+  /** NODE_OPTIONS for the product's processes (not the ceiling's), to measure a runtime tuning. */
+  nodeOptions: string | null;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -38,6 +40,8 @@ export const USAGE = `npm run bench -- [options]
   --ack-idle S        stop waiting for acknowledgements after S s without one (default 30)
   --reply-timeout S   longest wait for one SMTP reply (default 60)
   --keep              keep the data folder and logs
+  --node-options=…    NODE_OPTIONS for the product's processes, as an operator would set them
+                      (e.g. --node-options=--max-semi-space-size=64); the ceiling runs without
   --json              print the results as JSON (with npm run -s, so npm prints no banner)
 
   REDIS_URL (default redis://127.0.0.1:6379) and BENCH_POSTGRES_URL
@@ -61,6 +65,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'ack-idle': { type: 'string' },
       'reply-timeout': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'node-options': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -101,5 +106,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     ackIdleSeconds: positive('ack-idle', values['ack-idle'], 30),
     replyTimeoutSeconds: positive('reply-timeout', values['reply-timeout'], 60),
     keep: values.keep,
+    nodeOptions: values['node-options']?.trim() || null,
   };
 }

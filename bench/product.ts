@@ -28,6 +28,8 @@ export interface ProductOptions {
   cpuProfDir?: string;
   /** Where bench/db-stats.ts writes the embedded database's statistics; off when unset. */
   dbStatsFile?: string;
+  /** NODE_OPTIONS for every process of the product. */
+  nodeOptions?: string | null;
 }
 
 export interface Product {
@@ -79,6 +81,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
       REPLY_TOKEN_SECRET: 'bench-reply-token-secret',
       WEBHOOK_SECRET: 'bench-webhook-secret',
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     };
     // One folder per process: the tsx loader thread writes a profile of its own next to the main thread's.
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, name)}`] : [];

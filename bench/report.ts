@@ -72,7 +72,7 @@ export interface BigSummary {
 
 export interface BenchResult {
   runId: string;
-  options: Pick<BenchOptions, 'mode' | 'messages' | 'connections' | 'rate' | 'duration' | 'database' | 'split'>;
+  options: Pick<BenchOptions, 'mode' | 'messages' | 'connections' | 'rate' | 'duration' | 'database' | 'split' | 'nodeOptions'>;
   ceiling?: { load: LoadSummary; memory: ProcessMemory[]; machine: MachineCpu[] };
   product?: {
     load?: LoadSummary;
@@ -152,6 +152,7 @@ export function formatResult(result: BenchResult): string {
         ? 'one large message'
         : `${options.messages} messages over ${options.connections} connections`;
   out.push(`abuse-desk bench ${result.runId}: ${setup}; database ${options.database}${options.split ? ', split roles (2 smtp, 2 worker, 1 web)' : ', all roles in one process'}`);
+  if (options.nodeOptions) out.push(`  product processes run with NODE_OPTIONS=${options.nodeOptions}`);
   out.push('');
 
   const loads: Array<[string, LoadSummary]> = [];

@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), `abuse-desk-bench-${runId}-`));
   const result: BenchResult = {
     runId,
-    options: { mode: options.mode, messages: options.mode === 'big' ? 1 : options.messages, connections: options.connections, rate: options.rate, duration: options.duration, database: options.database, split: options.split },
+    options: { mode: options.mode, messages: options.mode === 'big' ? 1 : options.messages, connections: options.connections, rate: options.rate, duration: options.duration, database: options.database, split: options.split, nodeOptions: options.nodeOptions },
     problems: [],
   };
   const cleanups: Array<[string, () => Promise<unknown>]> = [];
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
     const dbStatsFile = options.dbStats ? join(workDir, 'db-stats.json') : undefined;
     say(`product: starting ${options.split ? 'five processes' : 'src/main.ts with every role (what npm start runs)'} with the ${options.database} database`);
     const product = await Promise.race([
-      startProduct({ repoRoot: REPO_ROOT, workDir, split: options.split, databaseUrl, redisUrl: options.redisUrl, queuePrefix, dnsServer: dns.address, outboundUrl: sink.url, cpuProfDir, dbStatsFile }),
+      startProduct({ repoRoot: REPO_ROOT, workDir, split: options.split, databaseUrl, redisUrl: options.redisUrl, queuePrefix, dnsServer: dns.address, outboundUrl: sink.url, cpuProfDir, dbStatsFile, nodeOptions: options.nodeOptions }),
       interrupted,
     ]);
     try {
