@@ -72,18 +72,19 @@ async function insertRows(sql: Pick<SqlRunner, 'query' | 'byteEncoding'>, record
 }
 
 /**
- * The record with what came from mail made storable (NUL and lone surrogate
- * halves as U+FFFD): a Message-ID or HELO holding a NUL would otherwise be
- * refused by the database on every retry. The same input always gives the
- * same values, so a redelivery still finds its first copy.
+ * The record with what came from the sender made storable (NUL and lone
+ * surrogate halves as U+FFFD; the verdict is done as it is written). The
+ * verdict carries header words such as a signature's selector, which may hold
+ * a NUL that the database would refuse on every retry; the envelope and the
+ * Message-ID get the same treatment whatever the listener and the header
+ * reader let through. The same input always gives the same values, so a
+ * redelivery still finds its first copy.
  */
 function storableRecord(record: InboundRecord): InboundRecord {
   return {
     ...record,
     messageId: record.messageId === null ? null : storableString(record.messageId),
     envelopeFrom: storableString(record.envelopeFrom),
-    recipients: record.recipients.map(storableString),
-    remoteIp: storableString(record.remoteIp),
     helo: storableString(record.helo),
   };
 }
