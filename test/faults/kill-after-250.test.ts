@@ -17,7 +17,11 @@ const MESSAGES = 3;
  * `250` to the last of a few messages, and its queue in Redis is wiped (as if
  * Redis had lost its last writes). After a restart the sweep finds what the
  * database holds unfinished: every message becomes one case with one
- * acknowledgement, and later sweeps add nothing.
+ * acknowledgement, and later sweeps add nothing. The first process has no
+ * relay to reach, so no acknowledgement is in the relay's hands when it dies:
+ * a relay that took a message whose sender died before writing that down is
+ * the one window no SMTP client can close (README, "How it works"); a worker
+ * killed in its own job is the worker-kill test's subject.
  */
 describe('fault: process killed right after 250, queue wiped', () => {
   let state: FaultState;
@@ -45,7 +49,8 @@ describe('fault: process killed right after 250, queue wiped', () => {
   }, 30_000);
 
   it('processes every accepted message after a restart: one case and one acknowledgement each', async () => {
-    const first = await startProduct({ name: 'first', env, logDir: state.dataDir });
+    // Port 9 on loopback: nothing listens there, so every send is refused at once.
+    const first = await startProduct({ name: 'first', env: { ...env, OUTBOUND_SMTP_URL: 'smtp://127.0.0.1:9' }, logDir: state.dataDir });
     running.push(first);
     const senders = Array.from({ length: MESSAGES }, (_, i) => `killed${i}@${SENDER_DOMAIN}`);
     const raws: Buffer[] = [];
@@ -61,7 +66,7 @@ describe('fault: process killed right after 250, queue wiped', () => {
     const rows = await state.db.prisma.inboundMessage.findMany({ where: { sha256: { in: raws.map(sha256) } }, select: { id: true, status: true } });
     expect(rows).toHaveLength(MESSAGES);
     const unfinished = rows.filter((row) => row.status === 'stored').length;
-    const unsent = await state.db.prisma.caseMessage.count({ where: { direction: 'out', kind: 'ack', status: 'queued' } });
+    const unsent = await state.db.prisma.caseMessage.count({ where: { direction: 'out', kind: 'ack', status: { in: ['queued', 'failed'] } } });
     console.info(`[faults] killed after 250: ${unfinished} of ${MESSAGES} messages not yet processed, ${unsent} acknowledgements not yet sent`);
     // The kill came before the work was done (else this test would prove nothing).
     expect(unfinished + unsent).toBeGreaterThan(0);
