@@ -231,7 +231,8 @@ describe('customer hearing and measures', () => {
       buildMessage({ from: `Shop Owner <${CUSTOMER}>`, to: caseAddress, subject: `Re: [${ticket}] ${parsed.subject ?? ''}`, text: 'Wir haben keine Werbung verschickt; das muss ein Partnerprogramm gewesen sein.\n' }),
       CUSTOMER_KEY,
     );
-    expect((await sendMail({ port: t.smtpPort, from: CUSTOMER, to: [caseAddress], raw: answer })).final.code).toBe(250);
+    const reply = (await sendMail({ port: t.smtpPort, from: CUSTOMER, to: [caseAddress], raw: answer })).final;
+    expect(reply.code, reply.text).toBe(250);
     await mailTo(SPECIALISTS, ticket, 'customer reply forwarded', (m) => (m.text ?? '').includes('Partnerprogramm'));
     await mailTo(SPECIALISTS, ticket, 'decision request', (m) => (m.subject ?? '').includes(`Decision needed: ${domain}`));
     const answered = await caseView(ticket);
