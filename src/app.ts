@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
 import type { Brand } from './config/brands.js';
 import type { AppConfig, Role } from './config/index.js';
 import type { CaseDeps } from './cases/context.js';
@@ -15,7 +16,7 @@ import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
 import { LoopMarker } from './outbound/loop-marker.js';
-import type { OutboundTransport } from './outbound/transport.js';
+import { outboxTransport, smtpTransport, type OutboundTransport } from './outbound/transport.js';
 import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
@@ -25,8 +26,14 @@ import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
 import { startSmtpListener, type SmtpListener } from './smtp/server.js';
 import { loadTls } from './smtp/tls.js';
+import { createWebApp } from './web/app.js';
+import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
 import { sqlChunkStore } from './intake/spool.js';
+import { deadlinesProcessor } from '../workers/deadlines.js';
+import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
+import { measuresExhausted, measuresProcessor } from '../workers/measures.js';
+import { outboundExhausted, outboundProcessor } from '../workers/outbound.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -169,15 +176,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     let transport: OutboundTransport | undefined;
     const sweepDeps = { db: db.prisma, sql: db.runner, queues, brands, now, logger };
     if (roles.includes('worker')) {
-      // Each role loads its own code, so a listener does not carry the workers' and the dashboard's.
-      const [{ intakeExhausted, intakeProcessor }, { outboundExhausted, outboundProcessor }, { deadlinesProcessor }, { measuresExhausted, measuresProcessor }, { outboxTransport, smtpTransport }] =
-        await Promise.all([
-          import('../workers/intake.js'),
-          import('../workers/outbound.js'),
-          import('../workers/deadlines.js'),
-          import('../workers/measures.js'),
-          import('./outbound/transport.js'),
-        ]);
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');
       const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
@@ -226,11 +224,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let http: Server | undefined;
     if (roles.includes('web')) {
-      const [{ serve }, { createWebApp }, { mountDashboard }] = await Promise.all([
-        import('@hono/node-server'),
-        import('./web/app.js'),
-        import('./web/mount.js'),
-      ]);
       const app = createWebApp({
         db: db.prisma,
         cases: caseDeps,
