@@ -1,4 +1,5 @@
 import type { Prisma, Tx } from '../db/index.js';
+import { insertRows } from '../db/insert.js';
 import { newId } from '../lib/ids.js';
 
 /**
@@ -49,6 +50,8 @@ export interface EventInput {
 
 type EventRow = Prisma.CaseEventCreateManyInput;
 
+const EVENT_COLUMNS = { id: 'value', caseId: 'value', at: 'timestamp', type: 'value', actor: 'value', reason: 'value', data: 'jsonb' } as const;
+
 /**
  * Events of one transaction are written together, in order, just before it
  * commits: a case's steps append several, and one statement is cheaper than
@@ -90,7 +93,9 @@ export async function withEventBuffer<T>(tx: Tx, fn: () => Promise<T>): Promise<
 export async function flushEvents(tx: Tx): Promise<void> {
   const buffer = buffers.get(tx);
   if (buffer && buffer.length > 0) {
-    await tx.caseEvent.createMany({ data: buffer.splice(0) });
+    // Events without a time of their own share one, as the ORM's default would give them.
+    const now = new Date();
+    await insertRows(tx, 'CaseEvent', EVENT_COLUMNS, buffer.splice(0).map((row) => ({ ...row, at: row.at ?? now })));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
+import { insertRows } from '../db/insert.js';
 import { appendEvent } from '../cases/events.js';
 import { newId } from '../lib/ids.js';
 import type { Queues } from '../queue/queues.js';
@@ -45,13 +46,15 @@ export async function openDeadline(
   return row;
 }
 
+const DEADLINE_COLUMNS = { id: 'value', caseId: 'value', kind: 'value', step: 'value', startedAt: 'timestamp', dueAt: 'timestamp', originalDueAt: 'timestamp', status: 'value' } as const;
+
 /** The first deadlines of a new case, in one statement (nothing can conflict yet). */
 export async function openFirstDeadlines(tx: Tx, input: { caseId: string; brand: Brand; kinds: DeadlineKind[]; start: Date }): Promise<DeadlineRef[]> {
   const rows = input.kinds.map((kind) => {
     const due = dueAt(input.brand, kind, input.start);
-    return { id: newId(), caseId: input.caseId, kind, step: 0, startedAt: input.start, dueAt: due, originalDueAt: due };
+    return { id: newId(), caseId: input.caseId, kind, step: 0, startedAt: input.start, dueAt: due, originalDueAt: due, status: 'pending' };
   });
-  await tx.deadline.createMany({ data: rows });
+  await insertRows(tx, 'Deadline', DEADLINE_COLUMNS, rows);
   for (const row of rows) {
     await appendEvent(tx, { caseId: input.caseId, type: 'deadline_set', actor: 'system', data: { kind: row.kind, step: 0, dueAt: row.dueAt.toISOString() } });
   }

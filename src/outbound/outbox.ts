@@ -1,6 +1,6 @@
 import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { insertRows } from '../db/insert.js';
 import { appendEvent } from '../cases/events.js';
 import type { Queues } from '../queue/queues.js';
 import type { ComposedMessage, OutgoingMessage } from './compose.js';
@@ -16,6 +16,12 @@ export interface OutboxPolicy {
   dailyCap: number;
   now: () => Date;
 }
+
+const OUTGOING_COLUMNS = {
+  id: 'value', caseId: 'value', direction: 'value', role: 'value', kind: 'value', messageId: 'value', inReplyTo: 'value', references: 'text[]',
+  from: 'value', to: 'text[]', subject: 'value', at: 'timestamp', relayed: 'value', autoSubmitted: 'value', status: 'value', raw: 'bytes',
+  envelope: 'jsonb', dedupeKey: 'value', attempts: 'value', lastError: 'value',
+} as const;
 
 /** Local parts that belong to machines; we never write to them. */
 const ROBOT_LOCAL_PART = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?([+._-].*)?)$/i;
@@ -45,33 +51,37 @@ export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed:
   }
   const status = suppressedBecause ? 'suppressed' : 'queued';
   // Skipping duplicates makes the dedupe key's unique index the check: one statement, no race.
-  const { count } = await tx.caseMessage.createMany({
-    skipDuplicates: true,
-    data: {
-      id: composed.id,
-      caseId: message.caseId,
-      direction: 'out',
-      role: message.role,
-      kind: message.kind,
-      messageId: composed.messageId,
-      inReplyTo: message.inReplyTo ?? null,
-      references: message.references ?? [],
-      from: `${message.fromMailbox}@${brandDomain(message.brand)}`,
-      to: [to],
-      subject: composed.subject,
-      at: composed.at,
-      relayed: message.relayed ?? false,
-      autoSubmitted: message.autoSubmitted !== null,
-      status,
-      envelope: { from: '', to: [to] } satisfies Prisma.InputJsonValue,
-      dedupeKey: message.dedupeKey ?? null,
-      lastError: suppressedBecause,
-    },
-  });
+  const count = await insertRows(
+    tx,
+    'CaseMessage',
+    OUTGOING_COLUMNS,
+    [
+      {
+        id: composed.id,
+        caseId: message.caseId,
+        direction: 'out',
+        role: message.role,
+        kind: message.kind,
+        messageId: composed.messageId,
+        inReplyTo: message.inReplyTo ?? null,
+        references: message.references ?? [],
+        from: `${message.fromMailbox}@${brandDomain(message.brand)}`,
+        to: [to],
+        subject: composed.subject,
+        at: composed.at,
+        relayed: message.relayed ?? false,
+        autoSubmitted: message.autoSubmitted !== null,
+        status,
+        raw: composed.raw,
+        envelope: { from: '', to: [to] },
+        dedupeKey: message.dedupeKey ?? null,
+        attempts: 0,
+        lastError: suppressedBecause,
+      },
+    ],
+    { skipDuplicates: true },
+  );
   if (count === 0) return { kind: 'duplicate' };
-  // The bytes go in as base64 for the database to decode: the embedded database's
-  // own conversion of a byte parameter is byte by byte, seconds for an attachment.
-  await tx.$executeRaw`UPDATE "CaseMessage" SET raw = decode(${composed.raw.toString('base64')}, 'base64') WHERE id = ${composed.id}`;
   if (suppressedBecause) {
     await appendEvent(tx, { caseId: message.caseId, type: 'message_suppressed', actor: 'system', reason: suppressedBecause, data: { kind: message.kind, to } });
     return { kind: 'suppressed', id: composed.id, reason: suppressedBecause };
