@@ -91,7 +91,11 @@ export async function signMessage(raw: Buffer, key: SigningKey): Promise<Buffer>
     canonicalization: key.canonicalization ?? 'relaxed/relaxed',
     // mailauth 4.13 reads a colon-separated string here although its declaration says string[]
     headerList: key.headerList?.join(':') as unknown as string[] | undefined,
-    signTime: key.signTime,
+    // Always a fixed t=: without one, mailauth 4.13 reads the clock (rounded to the
+    // second) once for the header it signs and again for the header it writes, so
+    // a signature that straddles a half second carries a t= it did not sign and
+    // fails verification (more often the busier the machine).
+    signTime: key.signTime ?? new Date(),
     expires: key.expires,
     signatureData: [signer],
   });
