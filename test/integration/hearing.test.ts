@@ -321,7 +321,9 @@ describe('customer hearing and measures', () => {
       return view.measures[0]?.status === 'dismissed' ? view : undefined;
     });
     expect(dismissed.measures).toEqual([expect.objectContaining({ measure: 'suspend-domain', target: domain, status: 'dismissed' })]);
-    expect(dismissed.deadlines.find((d) => d.kind === 'customer_response')?.status).toBe('cancelled');
+    // It once read `pending` in a CI run under load: the message says what the case held then.
+    const held = JSON.stringify({ deadlines: dismissed.deadlines, events: dismissed.events.map((e) => e.type) });
+    expect(dismissed.deadlines.find((d) => d.kind === 'customer_response')?.status, held).toBe('cancelled');
     expect(dismissed.events.some((e) => e.type === 'measure_dismissed')).toBe(true);
     expect(platform.callsFor(domain)).toEqual([]);
   });
