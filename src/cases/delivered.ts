@@ -4,14 +4,16 @@ import { brandOf, type CaseDeps } from './context.js';
 import { lockCase } from './lock.js';
 import { changeState } from './state.js';
 
+/** The kinds of message whose sending changes their case; the incomplete-report reply also tells the writer we have their report. */
+export const KINDS_THAT_ACKNOWLEDGE: ReadonlySet<string> = new Set(['ack', 'incomplete_report']);
+
 /**
  * What a delivered message means for its case: the acknowledgement (or the
  * incomplete-report reply) going out meets the acknowledge deadline and moves
  * a received case to acknowledged.
  */
 export async function afterSent(tx: Tx, deps: Pick<CaseDeps, 'brands'>, sent: { caseId: string; kind: string; at: Date }): Promise<void> {
-  // The incomplete-report reply also tells the writer we have their report.
-  if (sent.kind !== 'ack' && sent.kind !== 'incomplete_report') return;
+  if (!KINDS_THAT_ACKNOWLEDGE.has(sent.kind)) return;
   // Locked: a specialist's action on the case at the same moment must not make
   // this step fail after the acknowledgement already left (it would be resent).
   const theCase = await lockCase(tx, { id: sent.caseId });

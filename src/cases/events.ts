@@ -1,5 +1,5 @@
 import type { Prisma, Tx } from '../db/index.js';
-import { insertRows } from '../db/insert.js';
+import { insertRowIfChanged, insertRows } from '../db/insert.js';
 import { newId } from '../lib/ids.js';
 
 /**
@@ -75,6 +75,16 @@ export async function appendEvent(tx: Tx, event: EventInput): Promise<void> {
   const buffer = buffers.get(tx);
   if (buffer) buffer.push(toRow(event));
   else await tx.caseEvent.create({ data: toRow(event) });
+}
+
+/**
+ * Writes `event` only if `change` (an UPDATE without RETURNING) touched a row,
+ * in the same statement: for a step that changes one row and needs no
+ * transaction. Returns whether it did.
+ */
+export async function appendEventIfChanged(db: Pick<Tx, '$executeRaw'>, change: Prisma.Sql, event: EventInput): Promise<boolean> {
+  const row = toRow(event);
+  return insertRowIfChanged(db, change, 'CaseEvent', EVENT_COLUMNS, { ...row, at: row.at ?? new Date() });
 }
 
 /** Runs `fn` with the transaction's events buffered, and writes them at its end. */

@@ -1,7 +1,9 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Verdict } from '../intake/authenticate.js';
-import { readInboundRaw } from '../intake/spool.js';
+import { fromBase64 } from '../db/bytes.js';
+import { epochMillis } from '../db/timestamps.js';
+import { readSpooled } from '../intake/spool.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
 import { readHeaderBlock, type HeaderView } from '../mail/headers.js';
 import { bodyText, parseMessage, type ParsedMail } from '../mail/parse.js';
@@ -45,10 +47,7 @@ export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
  * re-queues the follow-up jobs (which are idempotent by id).
  */
 export async function processInbound(inboundId: string, deps: CaseDeps): Promise<IntakeOutcome> {
-  const stored = await deps.db.inboundMessage.findUnique({
-    where: { id: inboundId },
-    select: { status: true, caseId: true, route: true, verdict: true, receivedAt: true, messageId: true },
-  });
+  const stored = await readStored(deps, inboundId);
   if (!stored) return 'missing';
   if (stored.status !== 'stored') {
     if (stored.caseId) await requeueFollowUps(stored.caseId, deps);
@@ -120,12 +119,34 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
   return theCase.id;
 }
 
-async function readIncoming(
-  inboundId: string,
-  stored: { route: unknown; verdict: unknown; receivedAt: Date; messageId: string | null },
-  deps: CaseDeps,
-): Promise<Incoming> {
-  const raw = await readInboundRaw(deps.sql, deps.chunks, inboundId);
+interface StoredInbound {
+  status: string;
+  caseId: string | null;
+  route: unknown;
+  verdict: unknown;
+  receivedAt: Date;
+  messageId: string | null;
+  /** While it waits to be processed: its bytes, or null when they were spooled in pieces. */
+  raw: Buffer | null;
+}
+
+/** The row and, while it waits, its bytes: one query, through the driver (it decodes bytes far faster than the ORM). */
+async function readStored(deps: Pick<CaseDeps, 'sql'>, inboundId: string): Promise<StoredInbound | null> {
+  const rows = await deps.sql.query<Omit<StoredInbound, 'receivedAt' | 'raw'> & { receivedAtMs: number; bytes: string | null }>(
+    `SELECT status, "caseId", route, verdict, "messageId",
+            ${epochMillis('receivedAt')} AS "receivedAtMs",
+            CASE WHEN status = 'stored' THEN encode(raw, 'base64') END AS bytes
+       FROM "InboundMessage" WHERE id = $1`,
+    [inboundId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { receivedAtMs, bytes, ...rest } = row;
+  return { ...rest, receivedAt: new Date(receivedAtMs), raw: fromBase64(bytes) };
+}
+
+async function readIncoming(inboundId: string, stored: StoredInbound, deps: CaseDeps): Promise<Incoming> {
+  const raw = stored.raw ?? (await readSpooled(deps.chunks, inboundId));
   const headers = readHeaderBlock(raw);
   let parsed: ParsedMail | null = null;
   let parseError: string | null = null;

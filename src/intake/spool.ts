@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { SqlRunner } from '../db/migrate.js';
-import { byteParam, readBytes } from '../db/bytes.js';
+import { byteParam } from '../db/bytes.js';
 import { newId } from '../lib/ids.js';
 
 /** Where a large message's bytes go while DATA arrives, keyed by the id its row will have. */
@@ -54,14 +54,8 @@ export async function dropOrphanChunks(sql: Pick<SqlRunner, 'query'>, graceHours
   return new Set(rows.map((row) => row.inboundId)).size;
 }
 
-/**
- * The bytes of a stored inbound message: from its row, or reassembled from its
- * pieces when it was spooled (the parser needs it whole). Read through the
- * driver, which decodes bytes far faster than the ORM.
- */
-export async function readInboundRaw(sql: Pick<SqlRunner, 'query'>, chunks: ChunkStore, inboundId: string): Promise<Buffer> {
-  const raw = await readBytes(sql, `SELECT encode(raw, 'base64') AS bytes FROM "InboundMessage" WHERE id = $1`, inboundId);
-  if (raw) return raw;
+/** A spooled message (its row holds no bytes), reassembled from its pieces: the parser needs it whole. */
+export async function readSpooled(chunks: ChunkStore, inboundId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of chunks.read(inboundId)) parts.push(chunk);
   return Buffer.concat(parts);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropOrphanChunks, readInboundRaw, sqlChunkStore } from '../../src/intake/spool.js';
+import { dropOrphanChunks, readSpooled, sqlChunkStore } from '../../src/intake/spool.js';
 import { buildMessage, FORGER_KEY, SENDER_DOMAIN, SENDER_KEY, signMessage } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
@@ -47,7 +47,7 @@ describe.each(['postgres', 'embedded'] as const)('large messages on %s', (databa
     expect(row.raw).toBeNull();
     expect(row.size).toBe(raw.length);
     expect(await chunkRows()).toBeGreaterThan(raw.length / (4 * SPOOL_BYTES));
-    const reassembled = await readInboundRaw(t.app.database.runner, sqlChunkStore(t.app.database.runner), row.id);
+    const reassembled = await readSpooled(sqlChunkStore(t.app.database.runner), row.id);
     expect(reassembled.equals(raw)).toBe(true);
 
     const ack = await waitFor(() => t.transport.to(`erika@${SENDER_DOMAIN}`)[0], 30_000, 'acknowledgement');
