@@ -1,4 +1,5 @@
-import type { Db } from '../db/index.js';
+import type { Db, Tx } from '../db/index.js';
+import { readSnapshot } from '../db/snapshot.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Verdict } from '../intake/authenticate.js';
 import { CASE_KINDS, CASE_STATES, OPEN_STATES } from './model.js';
@@ -57,20 +58,30 @@ export class InvalidFilterError extends Error {
   override readonly name = 'InvalidFilterError';
 }
 
-export async function caseView(db: Db, ticket: string): Promise<CaseView | null> {
-  const theCase = await db.case.findUnique({
-    where: { ticket: ticket.toUpperCase() },
-    include: {
-      deadlines: { orderBy: [{ dueAt: 'asc' }] },
-      messages: { orderBy: { at: 'asc' } },
-      events: { orderBy: { seq: 'asc' } },
-      measures: { orderBy: { at: 'asc' } },
-      inbound: { orderBy: { receivedAt: 'asc' }, take: 1, select: { verdict: true } },
-    },
-  });
-  if (!theCase) return null;
-  const verdict = theCase.inbound[0]?.verdict as unknown as Verdict | undefined;
-  const customers = await customersOfCase(db, theCase.id);
+/** The case as of one moment (see `readSnapshot`), or null when there is no such ticket. */
+export function caseView(db: Db, ticket: string): Promise<CaseView | null> {
+  return readSnapshot(db, (tx) => readCaseView(tx, ticket));
+}
+
+/**
+ * The case's view read through `tx`; consistent only when `tx` is one
+ * snapshot. One query after the other: an `include` of several relations runs
+ * them at once, which one transaction's connection does not take.
+ */
+export async function readCaseView(tx: Tx, ticket: string): Promise<CaseView | null> {
+  const found = await tx.case.findUnique({ where: { ticket: ticket.toUpperCase() } });
+  if (!found) return null;
+  const ofCase = { caseId: found.id };
+  const theCase = {
+    ...found,
+    deadlines: await tx.deadline.findMany({ where: ofCase, orderBy: [{ dueAt: 'asc' }] }),
+    messages: await tx.caseMessage.findMany({ where: ofCase, orderBy: { at: 'asc' } }),
+    events: await tx.caseEvent.findMany({ where: ofCase, orderBy: { seq: 'asc' } }),
+    measures: await tx.measure.findMany({ where: ofCase, orderBy: { at: 'asc' } }),
+  };
+  const first = await tx.inboundMessage.findFirst({ where: ofCase, orderBy: { receivedAt: 'asc' }, select: { verdict: true } });
+  const verdict = first?.verdict as unknown as Verdict | undefined;
+  const customers = await customersOfCase(tx, theCase.id);
   return {
     ticket: theCase.ticket,
     kind: theCase.kind,
@@ -176,7 +187,8 @@ export async function listCases(
 ): Promise<{ items: CaseSummary[]; nextCursor: string | null }> {
   const where = caseWhere(filters, now);
   const after = page.cursor ? decodeCursor(page.cursor) : null;
-  const rows = await db.case.findMany({
+  // The cases and their next deadlines as of one moment: a step that settles a deadline also moves the state.
+  const rows = await readSnapshot(db, (tx) => tx.case.findMany({
     where: after
       ? {
           AND: [
@@ -188,7 +200,7 @@ export async function listCases(
     orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
     take: page.limit + 1,
     include: { deadlines: { where: { status: 'pending' }, orderBy: { dueAt: 'asc' }, take: 1, select: { dueAt: true } } },
-  });
+  }));
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   const nextCursor =

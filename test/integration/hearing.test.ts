@@ -321,7 +321,8 @@ describe('customer hearing and measures', () => {
       return view.measures[0]?.status === 'dismissed' ? view : undefined;
     });
     expect(dismissed.measures).toEqual([expect.objectContaining({ measure: 'suspend-domain', target: domain, status: 'dismissed' })]);
-    // It once read `pending` in a CI run under load: the message says what the case held then.
+    // The view is one snapshot (test/integration/case-view.test.ts): before it was, a dismissal committed
+    // between its queries showed the measure dismissed and this deadline still pending.
     const held = JSON.stringify({ deadlines: dismissed.deadlines, events: dismissed.events.map((e) => e.type) });
     expect(dismissed.deadlines.find((d) => d.kind === 'customer_response')?.status, held).toBe('cancelled');
     expect(dismissed.events.some((e) => e.type === 'measure_dismissed')).toBe(true);

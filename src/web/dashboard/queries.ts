@@ -1,6 +1,6 @@
 import { caseWhere } from '../../cases/view.js';
 import { OPEN_STATES } from '../../cases/model.js';
-import type { Db } from '../../db/index.js';
+import type { Db, Tx } from '../../db/index.js';
 import { QUEUE_NAMES, type QueueName, type Queues } from '../../queue/queues.js';
 
 /**
@@ -173,8 +173,8 @@ export type CaseBreakdown = Awaited<ReturnType<typeof caseBreakdown>>;
 export type Headline = Awaited<ReturnType<typeof headline>>;
 
 /** What the case page shows beyond the API's view: the evidence grade and each outbound message's delivery trouble. */
-export function caseExtras(db: Db, ticket: string) {
-  return db.case.findUnique({
+export function caseExtras(tx: Tx, ticket: string) {
+  return tx.case.findUnique({
     where: { ticket: ticket.toUpperCase() },
     select: {
       evidenceGrade: true,

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { Brand } from '../../config/brands.js';
-import { caseView, InvalidFilterError, listCases } from '../../cases/view.js';
+import { InvalidFilterError, listCases, readCaseView } from '../../cases/view.js';
 import type { Db } from '../../db/index.js';
+import { readSnapshot } from '../../db/snapshot.js';
 import type { Queues } from '../../queue/queues.js';
 import { serveAsset } from './assets.js';
 import { CasePage } from './case-page.js';
@@ -74,7 +75,7 @@ export function dashboardPages(deps: DashboardPagesDeps): Hono {
 
   pages.get('/cases/:ticket', async (c) => {
     const ticket = c.req.param('ticket');
-    const [view, extras] = await Promise.all([caseView(deps.db, ticket), caseExtras(deps.db, ticket)]);
+    const { view, extras } = await readSnapshot(deps.db, async (tx) => ({ view: await readCaseView(tx, ticket), extras: await caseExtras(tx, ticket) }));
     if (!view || !extras) return c.html(page(<ErrorPage title="No such case" message={`There is no case ${ticket}.`} />), 404);
     return c.html(page(<CasePage view={view} extras={extras} now={deps.now()} />));
   });
