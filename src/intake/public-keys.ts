@@ -2,16 +2,17 @@ import crypto, { type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 /**
- * DKIM and ARC keys, parsed once. For every signature it checks, mailauth turns
- * the key record into a key object (`createPublicKey`) and hands its PEM text to
- * `verify`, which parses it again; OpenSSL 3 parses PEM slowly, and the two
- * parses were a fifth of the CPU time of accepting a message. mailauth offers
- * no hook for its keys, but it calls both functions on the `node:crypto` module
- * at the time of the call, so they are wrapped there: a public key in PEM form
- * is looked up by its exact text, and anything else (private keys, DER, key
- * objects, options with a passphrase) goes to Node untouched. A key object
- * cannot be changed, so sharing one is safe; a changed DNS record is new text
- * and is parsed anew; a PEM Node refuses is never kept.
+ * DKIM and ARC keys, parsed once. mailauth (with our patch, see
+ * `patches/mailauth+*.patch`) parses each key record once, but for every
+ * signature it hands the key's PEM text to `crypto.verify`, which parses it
+ * again; OpenSSL 3 parses PEM slowly, and that parse cost more than the
+ * signature check itself. mailauth offers no hook for its keys, but it calls
+ * `verify` on the `node:crypto` module at the time of the call, so it is
+ * wrapped there: a public key in PEM form is looked up by its exact text, and
+ * anything else (private keys, DER, key objects, options with a passphrase)
+ * goes to Node untouched. A key object cannot be changed, so sharing one is
+ * safe; a changed DNS record is new text and is parsed anew; a PEM Node
+ * refuses is never kept.
  */
 
 export interface PublicKeyCacheStats {
@@ -26,7 +27,6 @@ export interface PublicKeyCache {
   uninstall(): void;
 }
 
-type CreatePublicKey = typeof crypto.createPublicKey;
 type Verify = typeof crypto.verify;
 
 const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----/;
@@ -35,25 +35,19 @@ const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----/;
 const INSTALLED = Symbol.for('abuse-desk.public-key-cache');
 type CryptoWithCache = typeof crypto & { [INSTALLED]?: PublicKeyCache };
 
-/** Wraps `createPublicKey` and `verify` on `node:crypto`; a second call returns the first cache. */
+/** Wraps `verify` on `node:crypto`; a second call returns the first cache. */
 export function cachePublicKeys(max = 1_000): PublicKeyCache {
   const host = crypto as CryptoWithCache;
   const existing = host[INSTALLED];
   if (existing) return existing;
-  const originalCreate: CreatePublicKey = crypto.createPublicKey;
+  const originalCreate = crypto.createPublicKey;
   const originalVerify: Verify = crypto.verify;
   const cache = new LRUCache<string, KeyObject>({ max });
   const counters = { hits: 0, misses: 0 };
 
-  /** The PEM text of a public key given as text, a Buffer, or `{ key, format: 'pem' }`; null for anything else. */
+  /** The PEM text of a public key given as text or a Buffer; null for anything else. */
   const pemOf = (key: unknown): string | null => {
-    let text: unknown = key;
-    if (key && typeof key === 'object' && !Buffer.isBuffer(key)) {
-      const options = key as { key?: unknown; format?: unknown; type?: unknown; passphrase?: unknown; encoding?: unknown };
-      if ((options.format !== undefined && options.format !== 'pem') || options.passphrase !== undefined || options.encoding !== undefined) return null;
-      text = options.key;
-    }
-    if (Buffer.isBuffer(text)) text = text.toString('latin1');
+    const text = Buffer.isBuffer(key) ? key.toString('latin1') : key;
     return typeof text === 'string' && PUBLIC_PEM.test(text) ? text : null;
   };
 
@@ -69,13 +63,8 @@ export function cachePublicKeys(max = 1_000): PublicKeyCache {
     return key;
   };
 
-  const createPublicKey = ((key: Parameters<CreatePublicKey>[0]) => {
-    const pem = pemOf(key);
-    return pem === null ? originalCreate(key) : parsed(pem);
-  }) as CreatePublicKey;
-
   const verify = ((algorithm: Parameters<Verify>[0], data: Parameters<Verify>[1], key: Parameters<Verify>[2], signature: Parameters<Verify>[3], callback?: (error: Error | null, result: boolean) => void) => {
-    const pem = typeof key === 'string' || Buffer.isBuffer(key) ? pemOf(key) : null;
+    const pem = pemOf(key);
     const usable = pem === null ? key : tryParsed(pem, key);
     return callback ? originalVerify(algorithm, data, usable, signature, callback) : originalVerify(algorithm, data, usable, signature);
   }) as Verify;
@@ -89,12 +78,10 @@ export function cachePublicKeys(max = 1_000): PublicKeyCache {
     }
   };
 
-  crypto.createPublicKey = createPublicKey;
   crypto.verify = verify;
   const installed: PublicKeyCache = {
     stats: () => ({ ...counters, size: cache.size }),
     uninstall: () => {
-      crypto.createPublicKey = originalCreate;
       crypto.verify = originalVerify;
       delete host[INSTALLED];
     },
