@@ -1,8 +1,9 @@
+import type pg from 'pg';
 import type { AppConfig } from '../config/index.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { openEmbedded } from './embedded.js';
 import { migrate, type SqlRunner } from './migrate.js';
-import { createPool, createPostgresAdapter, parseDatabaseUrl, postgresRunner } from './postgres.js';
+import { createPool, createPostgresAdapter, parseDatabaseUrl, postgresRunner, warmPool } from './postgres.js';
 
 export { PrismaClient } from '../generated/prisma/client.js';
 export type { Prisma } from '../generated/prisma/client.js';
@@ -39,9 +40,12 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   let database: Database;
+  // Its kept connections are opened once the schema is there (below).
+  let postgresPool: pg.Pool | undefined;
   if (options.databaseUrl) {
     const target = parseDatabaseUrl(options.databaseUrl);
     const pool = createPool(target, options.poolSize ?? 10);
+    postgresPool = pool;
     // An idle client's error (server restart) must not crash the process.
     pool.on('error', () => undefined);
     const prisma = createClient(createPostgresAdapter(pool, target));
@@ -88,6 +92,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       throw error;
     }
   }
+  if (postgresPool) await warmPool(postgresPool);
   return database;
 }
 

@@ -21,15 +21,37 @@ export function parseDatabaseUrl(databaseUrl: string): PostgresTarget {
   return { connectionString: url.toString(), schema };
 }
 
-export function createPool(target: PostgresTarget, max: number): pg.Pool {
+/**
+ * Connections a pool keeps open however long it is idle. Mail arrives in
+ * ones and twos most of the time; without these, the first message after ten
+ * quiet seconds would wait for a new server process and its catalog caches.
+ */
+export const KEEP_OPEN = 4;
+
+/** How long a connection beyond the kept ones may stay idle before it is closed. */
+const IDLE_CLOSE_MS = 10_000;
+
+export function createPool(target: PostgresTarget, max: number, idleCloseMs = IDLE_CLOSE_MS): pg.Pool {
   return new pg.Pool({
     connectionString: target.connectionString,
     max,
+    min: Math.min(KEEP_OPEN, max),
+    idleTimeoutMillis: idleCloseMs,
     // A database that does not answer must turn into a 451 quickly, not a hung session.
     connectionTimeoutMillis: 3_000,
     query_timeout: 15_000,
     options: target.schema ? `-c search_path=${target.schema}` : undefined,
   });
+}
+
+/**
+ * Opens the connections the pool keeps, so a process that says it is ready
+ * does not make its first senders wait for them. Best effort: a connection
+ * that fails now is made again when a query needs it.
+ */
+export async function warmPool(pool: pg.Pool): Promise<void> {
+  const clients = await Promise.allSettled(Array.from({ length: Math.min(KEEP_OPEN, pool.options.max) }, () => pool.connect()));
+  for (const client of clients) if (client.status === 'fulfilled') client.value.release();
 }
 
 export function createPostgresAdapter(pool: pg.Pool, target: PostgresTarget): PrismaPg {
