@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BenchMessage } from './messages.js';
 import { LoadConnection, type Reply } from './smtp-connection.js';
 import { BenchError, bump, distribution, type Distribution } from './util.js';
@@ -21,6 +22,10 @@ export interface LoadOptions {
   replyTimeoutMs: number;
   /** Open loop: messages offered per second. */
   rate?: number;
+  /** Open loop: width of the windows latency is also reported by (default 5 s). */
+  windowSeconds?: number;
+  /** Open loop: messages due in the first this many seconds are sent but kept out of the distributions. */
+  warmupSeconds?: number;
   /** Called with the number of transactions finished so far, about once a second. */
   onProgress?(done: number): void;
 }
@@ -34,14 +39,20 @@ export interface LoadResult {
   transaction: Distribution;
   /** The final dot until its reply: where the product checks and stores. */
   endOfData: Distribution;
-  /** Open loop only: from the moment a message was due until its reply. */
+  /** Open loop only: from the moment a message was due until its reply (after the warm-up). */
   fromDue?: Distribution;
+  /** Open loop only: the same for the messages due during the warm-up, which no other figure includes. */
+  warmup?: { seconds: number; fromDue: Distribution };
+  /** Open loop only: the same, for the messages due in each window of the run (where in the run the slow ones fall). */
+  fromDueByWindow?: Array<{ fromS: number; toS: number; latency: Distribution }>;
   /** Every reply by stage and code, e.g. replies.MAIL["250"]. */
   replies: Record<string, Record<string, number>>;
   /** Refusals and temporary failures by code and text. */
   refusals: Record<string, number>;
   /** Connections that failed or dropped, by reason. */
   connectionErrors: Record<string, number>;
+  /** How late the bench's own event loop ran during the load (it delays replies as seen here, not the product). */
+  benchLoopDelay: { p99: number; max: number };
   /** Message-ID → performance.now() of its 250. */
   acceptedAt: Map<string, number>;
 }
@@ -50,6 +61,15 @@ const STAGES = ['MAIL', 'RCPT', 'DATA', 'end of data'] as const;
 type Stage = (typeof STAGES)[number];
 const MAX_REOPENS = 20;
 
+const LOOP_RESOLUTION_MS = 10;
+const lateness = (intervalNs: number) => Math.max(0, intervalNs / 1e6 - LOOP_RESOLUTION_MS);
+
+function byWindow(samples: ReadonlyArray<[number, number]>, widthS: number): Array<{ fromS: number; toS: number; latency: Distribution }> {
+  const windows: number[][] = [];
+  for (const [atS, latency] of samples) (windows[Math.floor(atS / widthS)] ??= []).push(latency);
+  return Array.from(windows, (values, i) => ({ fromS: i * widthS, toS: (i + 1) * widthS, latency: distribution(values ?? []) }));
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const replies: Record<string, Record<string, number>> = Object.fromEntries(STAGES.map((stage) => [stage, {}]));
   const refusals: Record<string, number> = {};
@@ -57,7 +77,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const acceptedAt = new Map<string, number>();
   const transaction: number[] = [];
   const endOfData: number[] = [];
-  const fromDue: number[] = [];
+  const warmupMs = options.rate ? (options.warmupSeconds ?? 0) * 1000 : 0;
+  /** [seconds into the run when due, latency from due] for every accepted open-loop message. */
+  const dueSamples: Array<[number, number]> = [];
   let reopens = 0;
   let done = 0;
 
@@ -80,7 +102,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   /** One transaction; false when the connection can no longer be used. */
   const transact = async (connection: LoadConnection, message: BenchMessage, dueAt: number | null): Promise<boolean> => {
-    const started = performance.now();
+    const begun = performance.now();
     try {
       const mail = record('MAIL', await connection.command(`MAIL FROM:<${message.envelopeFrom}> SIZE=${message.size}`));
       if (mail.code !== 250) return await reset(connection, mail);
@@ -93,9 +115,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const ended = performance.now();
       if (final.code === 250) {
         acceptedAt.set(message.messageId, ended);
-        transaction.push(ended - started);
-        endOfData.push(ended - dot);
-        if (dueAt !== null) fromDue.push(ended - dueAt);
+        if (dueAt !== null) dueSamples.push([(dueAt - started) / 1000, ended - dueAt]);
+        if (dueAt === null || dueAt - started >= warmupMs) {
+          transaction.push(ended - begun);
+          endOfData.push(ended - dot);
+        }
       }
       return final.code !== 0 && final.code !== 421;
     } catch (error) {
@@ -114,6 +138,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const connections = await Promise.all(Array.from({ length: options.connections }, (_, slot) => open(slot)));
   const progress = setInterval(() => options.onProgress?.(done), 1_000);
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loopDelay.enable();
   const started = performance.now();
   let lastReply = started;
   try {
@@ -121,6 +147,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     else await closedLoop();
   } finally {
     clearInterval(progress);
+    loopDelay.disable();
     for (const connection of connections) connection.close();
   }
 
@@ -182,6 +209,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 
   const elapsedMs = lastReply - started;
+  const dueLatencies = (inWarmup: boolean) => dueSamples.filter(([atS]) => atS * 1000 < warmupMs === inWarmup).map(([, latency]) => latency);
   return {
     sent: done,
     accepted: acceptedAt.size,
@@ -189,10 +217,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     acceptedPerSecond: acceptedAt.size / (elapsedMs / 1000),
     transaction: distribution(transaction),
     endOfData: distribution(endOfData),
-    ...(options.rate ? { fromDue: distribution(fromDue) } : {}),
+    ...(options.rate
+      ? {
+          fromDue: distribution(dueLatencies(false)),
+          fromDueByWindow: byWindow(dueSamples, options.windowSeconds ?? 5),
+          ...(warmupMs > 0 ? { warmup: { seconds: warmupMs / 1000, fromDue: distribution(dueLatencies(true)) } } : {}),
+        }
+      : {}),
     replies,
     refusals,
     connectionErrors,
+    // The histogram holds whole intervals between its timer's runs; lateness is what exceeds the interval.
+    benchLoopDelay: { p99: lateness(loopDelay.percentile(99)), max: lateness(loopDelay.max) },
     acceptedAt,
   };
 }

@@ -8,6 +8,10 @@ export interface BenchOptions {
   /** Open-loop mode: messages offered per second, for `duration` seconds. */
   rate: number;
   duration: number;
+  /** Open-loop mode: latency is also reported for the messages due in each window of this many seconds. */
+  windowSeconds: number;
+  /** Open-loop mode: seconds offered at the same rate before `duration`, kept out of the latency figures. */
+  warmupSeconds: number;
   database: 'embedded' | 'postgres';
   split: boolean;
   ceiling: boolean;
@@ -31,6 +35,9 @@ export const USAGE = `npm run bench -- [options]
   --rate R --duration S
                       open loop: offer R messages/s for S seconds, report latency and
                       each process's RSS ten times over the load (a soak: --rate 100 --duration 600)
+  --warmup S          with --rate: offer the same rate for S s first and report those messages apart,
+                      so the figures are the steady state (default 5; 0 counts everything)
+  --window S          with --rate: also report p99 for the messages due in each S s of the run (default 5)
   --big               send one 25 MiB message and report the product's RSS growth
   --database postgres use a fresh schema in PostgreSQL instead of the embedded database
   --split             two smtp, two worker and one web process against PostgreSQL
@@ -56,6 +63,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       connections: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      window: { type: 'string' },
+      warmup: { type: 'string' },
       big: { type: 'boolean', default: false },
       database: { type: 'string' },
       split: { type: 'boolean', default: false },
@@ -84,17 +93,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (database !== 'embedded' && database !== 'postgres') throw new Error(`--database: expected embedded or postgres, got "${database}"`);
   if (values.split && database !== 'postgres') throw new Error('--split needs PostgreSQL: separate processes cannot share the embedded database');
   if ((values.rate === undefined) !== (values.duration === undefined)) throw new Error('--rate and --duration go together');
+  if ((values.window ?? values.warmup) !== undefined && values.rate === undefined) throw new Error('--window and --warmup go with --rate');
   if (values.big && values.rate !== undefined) throw new Error('--big and --rate are separate runs');
   if (values['db-stats'] && database !== 'embedded') throw new Error('--db-stats looks at the embedded database only');
 
   const rate = positive('rate', values.rate, 0);
   const duration = positive('duration', values.duration, 0);
+  const warmup = values.warmup === undefined ? (values.rate === undefined ? 0 : 5) : Number(values.warmup);
+  if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected 0 or more seconds, got "${values.warmup}"`);
   return {
     mode: values.big ? 'big' : values.rate !== undefined ? 'rate' : 'throughput',
-    messages: values.rate !== undefined ? Math.round(rate * duration) : Math.round(positive('messages', values.messages, 20_000)),
+    messages: values.rate !== undefined ? Math.round(rate * (warmup + duration)) : Math.round(positive('messages', values.messages, 20_000)),
     connections: Math.round(positive('connections', values.connections, 100)),
     rate,
     duration,
+    windowSeconds: positive('window', values.window, 5),
+    warmupSeconds: warmup,
     database,
     split: values.split,
     ceiling: !values['no-ceiling'],

@@ -72,7 +72,7 @@ export interface BigSummary {
 
 export interface BenchResult {
   runId: string;
-  options: Pick<BenchOptions, 'mode' | 'messages' | 'connections' | 'rate' | 'duration' | 'database' | 'split' | 'nodeOptions'>;
+  options: Pick<BenchOptions, 'mode' | 'messages' | 'connections' | 'rate' | 'duration' | 'warmupSeconds' | 'database' | 'split' | 'nodeOptions'>;
   ceiling?: { load: LoadSummary; memory: ProcessMemory[]; machine: MachineCpu[] };
   product?: {
     load?: LoadSummary;
@@ -147,7 +147,7 @@ export function formatResult(result: BenchResult): string {
   const out: string[] = [];
   const setup =
     options.mode === 'rate'
-      ? `open loop: ${options.rate} msg/s for ${options.duration} s (${options.messages} messages) over up to ${options.connections} connections`
+      ? `open loop: ${options.rate} msg/s for ${options.duration} s${options.warmupSeconds ? ` after ${options.warmupSeconds} s of warm-up at that rate` : ''} (${options.messages} messages) over up to ${options.connections} connections`
       : options.mode === 'big'
         ? 'one large message'
         : `${options.messages} messages over ${options.connections} connections`;
@@ -182,7 +182,14 @@ export function formatResult(result: BenchResult): string {
     }
     out.push(table(rows));
     out.push('  txn = MAIL FROM until the reply to the final dot; dot = final dot until its reply' + (withDue ? '; due = from when the message was due (open loop)' : ''));
+    for (const [name, load] of loads) {
+      if (load.warmup) out.push(`  ${name}: the ${load.warmup.seconds} s warm-up, not in the figures above: ${load.warmup.fromDue.count} messages, due p50 ${ms(load.warmup.fromDue.p50)}, p95 ${ms(load.warmup.fromDue.p95)}, p99 ${ms(load.warmup.fromDue.p99)}, max ${ms(load.warmup.fromDue.max)}`);
+    }
     if (result.ratio !== undefined) out.push(`  product / ceiling = ${result.ratio.toFixed(3)}`);
+    for (const [name, load] of loads) {
+      out.push(`  ${name}: the bench's own event loop (load, DNS server, relay sink) ran late by p99 ${ms(load.benchLoopDelay.p99)}, max ${ms(load.benchLoopDelay.max)}`);
+      if (load.fromDueByWindow?.length) out.push(`  ${name}, due p99 by when the message was due: ${load.fromDueByWindow.map((w) => `${w.fromS}–${w.toS} s ${ms(w.latency.p99)}`).join(', ')}`);
+    }
     out.push('');
     for (const [name, load] of loads) {
       out.push(`${name} replies: ${Object.entries(load.replies).map(([stage, codes]) => `${stage} ${counts(codes)}`).join('; ')}`);

@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), `abuse-desk-bench-${runId}-`));
   const result: BenchResult = {
     runId,
-    options: { mode: options.mode, messages: options.mode === 'big' ? 1 : options.messages, connections: options.connections, rate: options.rate, duration: options.duration, database: options.database, split: options.split, nodeOptions: options.nodeOptions },
+    options: { mode: options.mode, messages: options.mode === 'big' ? 1 : options.messages, connections: options.connections, rate: options.rate, duration: options.duration, warmupSeconds: options.warmupSeconds, database: options.database, split: options.split, nodeOptions: options.nodeOptions },
     problems: [],
   };
   const cleanups: Array<[string, () => Promise<unknown>]> = [];
@@ -139,18 +139,18 @@ async function measureLoad(
   const cpuAtStart = cpuSnapshot();
   const loadStartUs = monotonicUs();
   // An open-loop run marks memory ten times over its load (and on through the drain): a soak shows whether it stays flat.
-  const markEveryMs = options.rate ? Math.max(5_000, (options.duration * 1000) / 10) : 0;
+  const markEveryMs = options.rate ? Math.max(5_000, ((options.warmupSeconds + options.duration) * 1000) / 10) : 0;
   const sampler = new MemorySampler(children.map((child) => child.pid), markEveryMs).start();
   const crash = watchForCrash(children);
   try {
-    say(`${name}: ${options.rate ? `offering ${options.rate} msg/s for ${options.duration} s` : `sending ${pool.length} messages`} over ${options.connections} connections`);
+    say(`${name}: ${options.rate ? `offering ${options.rate} msg/s for ${options.warmupSeconds} + ${options.duration} s` : `sending ${pool.length} messages`} over ${options.connections} connections`);
     let tick = 0;
     const onProgress = (done: number) => {
       if (++tick % 5 === 0) say(`${name}: ${done}/${pool.length} transactions`);
     };
     const load: LoadResult = await Promise.race([
       withTimeout(
-        runLoad({ host: '127.0.0.1', ports, pool, connections: options.connections, replyTimeoutMs: options.replyTimeoutSeconds * 1000, rate: options.rate || undefined, onProgress }),
+        runLoad({ host: '127.0.0.1', ports, pool, connections: options.connections, replyTimeoutMs: options.replyTimeoutSeconds * 1000, rate: options.rate || undefined, windowSeconds: options.windowSeconds, warmupSeconds: options.warmupSeconds, onProgress }),
         30 * 60_000,
         `${name}: the load`,
       ),
