@@ -102,7 +102,12 @@ describe('split roles on many processes', () => {
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue('deadlines', { connection, prefix: state.prefix });
     try {
-      const due = (await queue.getDelayed(0, -1)).filter((job) => job.name === 'due' && ids.has(job.data.deadlineId as string));
+      // A worker queues a case's timers after its commit, and after its acknowledgement's job: the last case's
+      // timer can still be on its way when the acknowledgement has reached the sink.
+      const due = await waitFor(async () => {
+        const found = (await queue.getDelayed(0, -1)).filter((job) => job.name === 'due' && ids.has(job.data.deadlineId as string));
+        return found.length >= MESSAGES ? found : undefined;
+      }, 30_000, 'the respond deadlines\' timers');
       expect(due).toHaveLength(MESSAGES);
       // Fired now (as ops would from the dashboard) and fired again under new ids: both workers get copies.
       await Promise.all(due.map((job) => job.promote()));
