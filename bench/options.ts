@@ -36,7 +36,8 @@ export const USAGE = `npm run bench -- [options]
                       open loop: offer R messages/s for S seconds, report latency and
                       each process's RSS ten times over the load (a soak: --rate 100 --duration 600)
   --warmup S          with --rate: offer the same rate for S s first and report those messages apart,
-                      so the figures are the steady state (default 5; 0 counts everything)
+                      so the figures are the steady state (default 20: a new listener's code takes
+                      a few thousand messages to be optimised; 0 counts everything)
   --window S          with --rate: also report p99 for the messages due in each S s of the run (default 5)
   --big               send one 25 MiB message and report the product's RSS growth
   --database postgres use a fresh schema in PostgreSQL instead of the embedded database
@@ -99,7 +100,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
 
   const rate = positive('rate', values.rate, 0);
   const duration = positive('duration', values.duration, 0);
-  const warmup = values.warmup === undefined ? (values.rate === undefined ? 0 : 5) : Number(values.warmup);
+  const warmup = values.warmup === undefined ? (values.rate === undefined ? 0 : 20) : Number(values.warmup);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected 0 or more seconds, got "${values.warmup}"`);
   return {
     mode: values.big ? 'big' : values.rate !== undefined ? 'rate' : 'throughput',
