@@ -213,7 +213,7 @@ export function formatResult(result: BenchResult): string {
     const big = result.big;
     out.push(`large message: ${mib(big.bytes)}, answered "${big.reply}" after ${ms(big.transactionMs)}; acknowledged after ${big.ackMs === null ? 'never' : ms(big.ackMs)}`);
     out.push(
-      `  product RSS: ${mib(big.startRssBytes)} before, peak ${mib(big.peakRssBytes)} (+${mib(big.rssGrowthBytes)}): ${mib(big.peakUntilReplyBytes)} until the 250, ${mib(big.peakAfterReplyBytes)} while it was processed; ${mib(big.settledRssBytes)} afterwards`,
+      `  product RSS: ${mib(big.startRssBytes)} before, peak ${mib(big.peakRssBytes)} (+${(big.rssGrowthBytes / 1024 / 1024).toFixed(1)} MiB; the aim is under 50): ${mib(big.peakUntilReplyBytes)} until the 250, ${mib(big.peakAfterReplyBytes)} while it was processed; ${mib(big.settledRssBytes)} afterwards`,
     );
     out.push('');
   }
