@@ -50,7 +50,7 @@ export function createPool(target: PostgresTarget, max: number, idleCloseMs = ID
  * that fails now is made again when a query needs it.
  */
 export async function warmPool(pool: pg.Pool): Promise<void> {
-  const clients = await Promise.allSettled(Array.from({ length: Math.min(KEEP_OPEN, pool.options.max) }, () => pool.connect()));
+  const clients = await Promise.allSettled(Array.from({ length: pool.options.min ?? 0 }, () => pool.connect()));
   for (const client of clients) if (client.status === 'fulfilled') client.value.release();
 }
 
