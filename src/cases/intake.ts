@@ -89,6 +89,7 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
       references: incoming.headers.references,
       subject: incoming.headers.subject,
       sender: incoming.sender,
+      dkimAligned: incoming.verdict.dkim.some((signature) => signature.aligned),
     },
     (caseId) => customersOfCase(tx, caseId),
   );
@@ -156,7 +157,7 @@ async function readIncoming(inboundId: string, stored: StoredInbound, deps: Case
     parseError = (error as Error).message;
     deps.logger.warn({ inboundId, err: error }, 'message could not be parsed; kept raw and flagged');
   }
-  const from = headers.from[0];
+  const verdict = stored.verdict as Verdict;
   return {
     inboundId,
     raw,
@@ -164,10 +165,11 @@ async function readIncoming(inboundId: string, stored: StoredInbound, deps: Case
     parsed,
     parseError,
     text: parsed ? bodyText(parsed) : '',
-    sender: (from?.address ?? '').toLowerCase(),
-    senderName: from?.name || null,
+    // The identity that was verified at the SMTP session, not a second reading of From.
+    sender: verdict.fromAddresses[0] ?? '',
+    senderName: headers.from[0]?.name || null,
     route: stored.route as Incoming['route'],
-    verdict: stored.verdict as Verdict,
+    verdict,
     receivedAt: stored.receivedAt,
     // A message without a Message-ID still needs one to be threaded to.
     messageId: stored.messageId ?? `<${inboundId}@received.invalid>`,

@@ -55,10 +55,17 @@ export function formatTicket(prefix: string, year: number, value: number): strin
 }
 
 /** The ticket tags `[ABU-2026-000042]` a subject carries. */
+/** More tags than any real thread carries; past it a subject is noise, not a clue. */
+export const MAX_SUBJECT_TICKETS = 5;
+
+/** The distinct ticket tags of a subject, in order, at most MAX_SUBJECT_TICKETS. */
 export function ticketsInSubject(subject: string): string[] {
-  const found: string[] = [];
-  for (const match of subject.matchAll(/\[((?:ABU|CMP|FBK)-\d{4}-\d{6,9})\]/gi)) found.push((match[1] as string).toUpperCase());
-  return found;
+  const found = new Set<string>();
+  for (const match of subject.matchAll(/\[((?:ABU|CMP|FBK)-\d{4}-\d{6,9})\]/gi)) {
+    found.add((match[1] as string).toUpperCase());
+    if (found.size === MAX_SUBJECT_TICKETS) break;
+  }
+  return [...found];
 }
 
 export function tagSubject(ticket: string, subject: string): string {

@@ -11,6 +11,8 @@ export interface ThreadClues {
   subject: string;
   /** The verified From address. */
   sender: string;
+  /** A passing DKIM signature aligned with the sender's domain vouches for the message. */
+  dkimAligned: boolean;
 }
 
 export interface Thread {
@@ -18,11 +20,22 @@ export interface Thread {
   role: Exclude<PartyRole, 'system'>;
 }
 
-/** Who the sender is to this case, or null when they are nobody to it. */
-export function roleInCase(theCase: Pick<Case, 'complainantAddress'>, brand: Brand, sender: string, customers: string[]): Thread['role'] | null {
+/**
+ * Who the sender is to this case, or null when they are nobody to it. Staff act
+ * on a case only with proof beyond a verified From: the case's token address, or
+ * a DKIM signature of their own domain. An SPF pass can be shared with others on
+ * the same sending service, and In-Reply-To is no secret.
+ */
+export function roleInCase(
+  theCase: Pick<Case, 'complainantAddress'>,
+  brand: Brand,
+  sender: string,
+  customers: string[],
+  staffProven: boolean,
+): Thread['role'] | null {
   const address = sender.toLowerCase();
   if (address === theCase.complainantAddress) return 'complainant';
-  if (isStaff(brand, address)) return 'specialist';
+  if (isStaff(brand, address)) return staffProven ? 'specialist' : null;
   if (customers.includes(address)) return 'customer';
   return null;
 }
@@ -39,14 +52,14 @@ export async function findThread(
   clues: ThreadClues,
   customersOf: (caseId: string) => Promise<string[]>,
 ): Promise<Thread | null> {
-  const join = async (theCase: Case | null): Promise<Thread | null> => {
+  const join = async (theCase: Case | null, viaCaseAddress = false): Promise<Thread | null> => {
     if (!theCase || theCase.brand !== brand.id) return null;
-    const role = roleInCase(theCase, brand, clues.sender, await customersOf(theCase.id));
+    const role = roleInCase(theCase, brand, clues.sender, await customersOf(theCase.id), viaCaseAddress || clues.dkimAligned);
     return role ? { theCase, role } : null;
   };
 
   if (clues.caseAddressTicket) {
-    const found = await join(await tx.case.findUnique({ where: { ticket: clues.caseAddressTicket } }));
+    const found = await join(await tx.case.findUnique({ where: { ticket: clues.caseAddressTicket } }), true);
     if (found) return found;
   }
   const ids = [...new Set([clues.inReplyTo, ...clues.references].filter((id): id is string => Boolean(id)))].slice(-50);
@@ -57,12 +70,13 @@ export async function findThread(
       if (found) return found;
     }
   }
-  for (const ticket of ticketsInSubject(clues.subject)) {
-    const theCase = await tx.case.findUnique({ where: { ticket } });
-    if (theCase && theCase.complainantAddress === clues.sender.toLowerCase()) {
-      const found = await join(theCase);
-      if (found) return found;
-    }
+  const tickets = ticketsInSubject(clues.subject);
+  if (tickets.length === 0) return null;
+  // One query for all tags; the first tag in the subject that is the sender's own case wins.
+  const tagged = await tx.case.findMany({ where: { ticket: { in: tickets }, complainantAddress: clues.sender.toLowerCase() } });
+  for (const ticket of tickets) {
+    const found = await join(tagged.find((theCase) => theCase.ticket === ticket) ?? null);
+    if (found) return found;
   }
   return null;
 }

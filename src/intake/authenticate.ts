@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import { arc, dkimVerify, dmarc, spf, type ARCData, type DNSResolver } from 'mailauth';
 import type { DnsResolver } from '../dns/resolver.js';
+import { readHeaderBlock } from '../mail/headers.js';
 import { isAligned } from './alignment.js';
+import { normaliseAddress, readSenderIdentity, type SenderIdentity } from './sender-identity.js';
 
 export type { DnsResolver } from '../dns/resolver.js';
 
@@ -24,8 +26,11 @@ export interface DkimSignatureVerdict {
 
 /** What SPF, DKIM, DMARC and ARC said about a message, stored with it. */
 export interface Verdict {
+  /** The sender identity (src/intake/sender-identity.ts): what the case uses, and what was verified. */
   fromAddresses: string[];
   fromDomain: string | null;
+  /** mailauth read From differently from us: the message is refused, whatever else passed. */
+  fromAmbiguous?: boolean;
   spf: { result: string; domain: string | null; aligned: boolean };
   dkim: DkimSignatureVerdict[];
   dmarc: { result: string; policy: string | null; domain: string | null };
@@ -61,14 +66,22 @@ function vouchesForFrom(row: MailauthDkimRow): boolean {
   return /(^|[:\s])from($|[:\s])/i.test(row.signingHeaders?.keys ?? '') && !row.status?.underSized;
 }
 
+/** What SPF, DKIM and ARC said about the message, before anyone asks whom it is from. */
+export interface MessageChecks {
+  /** The From addresses as mailauth read them, only to compare with our own reading. */
+  mailauthFrom: string[];
+  spf: { result: string; domain: string | null; info?: string };
+  dkim: MailauthDkimRow[];
+  arc: { result: string; raw: unknown; info?: string };
+}
+
 /**
- * Runs SPF, DKIM, ARC and DMARC through mailauth's public checks (composed here
+ * Runs SPF, DKIM and ARC through mailauth's public checks (composed here
  * rather than through `authenticate()` so the clock can be injected and BIMI,
- * which nothing here uses, costs no lookups), then applies our rule: a sender is
- * verified when the From domain aligns with a passing SPF or DKIM result, whether
- * or not the domain publishes DMARC.
+ * which nothing here uses, costs no lookups). Works on a stream, so a large
+ * message is checked while it arrives.
  */
-export async function authenticateMessage(raw: Buffer | Readable, facts: SessionFacts, deps: AuthenticateDeps): Promise<Verdict> {
+export async function checkMessage(raw: Buffer | Readable, facts: SessionFacts, deps: AuthenticateDeps): Promise<MessageChecks> {
   const curTime = deps.now?.();
   // Our resolver returns every record type; mailauth's declaration only names TXT's shape.
   const resolver = deps.resolver as DNSResolver;
@@ -83,15 +96,32 @@ export async function authenticateMessage(raw: Buffer | Readable, facts: Session
   });
   // dkimVerify collects the ARC chain while it parses; an absent chain is an empty one.
   const arcResult = await arc((dkimResult.arc ?? { chain: [] }) as ARCData, { resolver });
+  return {
+    mailauthFrom: (dkimResult.headerFrom ?? []) as string[],
+    spf: { result: spfResult?.status?.result ?? 'none', domain: spfResult?.domain ?? null, info: spfResult?.info },
+    dkim: (dkimResult.results ?? []) as MailauthDkimRow[],
+    arc: { result: arcResult?.status?.result ?? 'none', raw: arcResult, info: arcResult?.info },
+  };
+}
 
-  const fromAddresses: string[] = (dkimResult.headerFrom ?? []).map((address: string) => address.toLowerCase());
-  const fromDomain = fromAddresses.length === 1 ? domainOf(fromAddresses[0] as string) : null;
+/**
+ * Our rule, applied to the one reading of From (src/intake/sender-identity.ts):
+ * a sender is verified when the identity's domain aligns with a passing SPF or
+ * DKIM result, whether or not the domain publishes DMARC; DMARC is evaluated for
+ * that same domain. `identity` is null when From could not be read.
+ */
+export async function verifySender(checks: MessageChecks, identity: SenderIdentity | null, facts: SessionFacts, deps: AuthenticateDeps): Promise<Verdict> {
+  const resolver = deps.resolver as DNSResolver;
+  const fromDomain = identity?.domain ?? null;
+  const fromAddresses = identity ? [identity.address] : [];
+  const mailauthFrom = checks.mailauthFrom.map((address) => normaliseAddress(address) ?? address.toLowerCase());
+  const fromAmbiguous = mailauthFrom.length !== fromAddresses.length || mailauthFrom.some((address, i) => address !== fromAddresses[i]);
 
-  const spfDomain: string | null = spfResult?.domain ?? null;
-  const spfPass = spfResult?.status?.result === 'pass';
+  const spfDomain = checks.spf.domain;
+  const spfPass = checks.spf.result === 'pass';
   const spfAligned = Boolean(fromDomain && spfPass && spfDomain && isAligned(fromDomain, spfDomain));
 
-  const dkim: DkimSignatureVerdict[] = ((dkimResult.results ?? []) as MailauthDkimRow[]).map((row) => {
+  const dkim: DkimSignatureVerdict[] = checks.dkim.map((row) => {
     const domain = (row.signingDomain ?? '').toLowerCase();
     const result = row.status?.result ?? 'none';
     return {
@@ -104,12 +134,12 @@ export async function authenticateMessage(raw: Buffer | Readable, facts: Session
   const dkimAligned = dkim.some((signature) => signature.aligned);
 
   let dmarcResult: { status?: { result?: string }; policy?: string; domain?: string; info?: string } | false = false;
-  if (fromAddresses.length === 1) {
+  if (identity) {
     dmarcResult = await dmarc({
-      headerFrom: fromAddresses[0] as string,
+      headerFrom: identity.address,
       spfDomains: spfPass && spfDomain ? [spfDomain] : [],
       dkimDomains: dkim.filter((signature) => signature.result === 'pass').map((signature) => ({ domain: signature.domain })),
-      arcResult,
+      arcResult: checks.arc.raw as Parameters<typeof dmarc>[0]['arcResult'],
       resolver,
     });
   }
@@ -119,35 +149,37 @@ export async function authenticateMessage(raw: Buffer | Readable, facts: Session
     policy: (dmarcResult && dmarcResult.policy) || null,
     domain: (dmarcResult && dmarcResult.domain) || null,
   };
-  const verified = spfAligned || dkimAligned;
+  const verified = !fromAmbiguous && (spfAligned || dkimAligned);
   const temperror =
     !verified &&
-    (spfResult?.status?.result === 'temperror' ||
+    (checks.spf.result === 'temperror' ||
       dkim.some((signature) => signature.result === 'temperror') ||
       dmarcVerdict.result === 'temperror');
 
   const rows = [
-    ...((dkimResult.results ?? []) as MailauthDkimRow[]).map((row) => row.info).filter(Boolean),
-    spfResult?.info,
-    arcResult?.info,
+    ...checks.dkim.map((row) => row.info).filter(Boolean),
+    checks.spf.info,
+    checks.arc.info,
     dmarcResult ? dmarcResult.info : undefined,
   ].filter((row): row is string => typeof row === 'string' && row.length > 0);
 
   return {
     fromAddresses,
     fromDomain,
-    spf: { result: spfResult?.status?.result ?? 'none', domain: spfDomain, aligned: spfAligned },
+    fromAmbiguous,
+    spf: { result: checks.spf.result, domain: spfDomain, aligned: spfAligned },
     dkim,
     dmarc: dmarcVerdict,
-    arc: { result: arcResult?.status?.result ?? 'none' },
+    arc: { result: checks.arc.result },
     verified,
-    alignedBy: dkimAligned ? 'dkim' : spfAligned ? 'spf' : null,
+    alignedBy: !verified ? null : dkimAligned ? 'dkim' : 'spf',
     temperror,
     authenticationResults: `${facts.mta}; ${rows.length ? rows.join('; ') : 'none'}`,
   };
 }
 
-function domainOf(address: string): string | null {
-  const at = address.lastIndexOf('@');
-  return at > 0 && at < address.length - 1 ? address.slice(at + 1) : null;
+/** Both steps for a message held in memory, with From read from its own header block. */
+export async function authenticateMessage(raw: Buffer, facts: SessionFacts, deps: AuthenticateDeps): Promise<Verdict> {
+  const reading = readSenderIdentity(readHeaderBlock(raw));
+  return verifySender(await checkMessage(raw, facts, deps), reading.kind === 'identity' ? reading.identity : null, facts, deps);
 }

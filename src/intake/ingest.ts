@@ -8,8 +8,9 @@ import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
 import type { Queues } from '../queue/queues.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
 import { primaryRoute, type Route } from '../smtp/recipients.js';
-import { authenticateMessage, type DnsResolver, type SessionFacts, type Verdict } from './authenticate.js';
+import { checkMessage, verifySender, type DnsResolver, type MessageChecks, type SessionFacts, type Verdict } from './authenticate.js';
 import type { RejectionRecorder } from './rejections.js';
+import type { SenderIdentity } from './sender-identity.js';
 import { classifySender } from './sender-policy.js';
 import { receiveMessage, type ChunkStore, type ReceivedMessage } from './spool.js';
 import { forgetInbound, type InboundStore } from './store.js';
@@ -56,7 +57,8 @@ export interface IngestInput {
 /** A message read to its end, with its authentication when that started while it arrived. */
 interface Received extends Omit<IngestInput, 'data'> {
   message: ReceivedMessage;
-  verdict: Promise<Verdict> | null;
+  /** SPF, DKIM and ARC of a large message, started while it arrived. */
+  checks: Promise<MessageChecks> | null;
 }
 
 export type IngestOutcome =
@@ -95,17 +97,17 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
 
 async function receive(input: IngestInput, deps: IngestDeps): Promise<Received> {
   const { data, ...envelope } = input;
-  let verdict: Promise<Verdict> | null = null;
+  let checks: Promise<MessageChecks> | null = null;
   const outcome = await receiveMessage(data, {
     limit: deps.maxMessageBytes,
     spillBytes: deps.spillBytes,
     chunks: deps.chunks,
     // DKIM hashes the body as it streams by, so a large message is never read back.
     onSpill: (body) => {
-      verdict = authenticateMessage(body, sessionFacts(envelope, deps), { resolver: deps.resolver, now: deps.now });
+      checks = checkMessage(body, sessionFacts(envelope, deps), { resolver: deps.resolver, now: deps.now });
       // Awaited later, unless the message is refused first. Once it has its answer
       // the body is let flow, so a verifier that stopped early never holds DATA up.
-      verdict.catch(() => undefined).finally(() => body.resume());
+      checks.catch(() => undefined).finally(() => body.resume());
     },
   });
   if (outcome.kind === 'too_big') throw smtpErrors.messageTooBig(deps.maxMessageBytes);
@@ -113,7 +115,7 @@ async function receive(input: IngestInput, deps: IngestDeps): Promise<Received> 
     deps.logger.warn({ err: outcome.error }, 'could not spool a large message');
     throw smtpErrors.temporary('database');
   }
-  return { ...envelope, message: outcome.message, verdict };
+  return { ...envelope, message: outcome.message, checks };
 }
 
 function sessionFacts(envelope: Omit<IngestInput, 'data'>, deps: IngestDeps): SessionFacts {
@@ -144,16 +146,16 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
 
   const acceptMachineReports = route.type === 'mailbox' && Boolean(brand.mailboxes[route.mailbox]?.machineReports);
   const senderClass = classifySender({ envelopeFrom: input.envelopeFrom, headers, acceptMachineReports });
-  if (senderClass.kind === 'refused') refuse(senderClass.error);
+  if (senderClass.kind === 'refused') return refuse(senderClass.error);
 
-  const verdict = await authenticateWithin(input, deps);
-  if (verdict.temperror) throw smtpErrors.dnsTemporary();
-  const fromDomain = verdict.fromDomain ?? '';
-  if (verdict.dmarc.result === 'fail' && verdict.dmarc.policy === 'reject') refuse(smtpErrors.dmarcReject(fromDomain));
-  if (!verdict.verified) refuse(smtpErrors.unverifiedSender(fromDomain));
+  const { identity } = senderClass;
+  const verdict = await authenticateWithin(input, identity, deps);
+  const refusal = verdictRefusal(verdict, identity);
+  if (refusal?.temporary) throw refusal;
+  if (refusal) refuse(refusal);
 
   if (route.type === 'case') {
-    const sender = (headers.from[0]?.address ?? '').toLowerCase();
+    const sender = identity.address;
     const writers = await temporaryOnFailure('database', () => deps.cases.writers(route.ticket));
     const allowed = writers && (sender === writers.complainant || writers.customers.includes(sender) || isStaff(brand, sender));
     if (!allowed) refuse(smtpErrors.notCaseParticipant());
@@ -199,6 +201,19 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
   return { kind: 'accepted', id: stored.id };
 }
 
+/**
+ * What the verdict on the sender's identity refuses, in order: a From that
+ * mailauth read as someone else (before anything else: it must not be verified
+ * for one and used as the other), DNS trouble (retry), DMARC reject, unverified.
+ */
+export function verdictRefusal(verdict: Verdict, identity: SenderIdentity): SmtpError | null {
+  if (verdict.fromAmbiguous) return smtpErrors.fromAmbiguous();
+  if (verdict.temperror) return smtpErrors.dnsTemporary();
+  if (verdict.dmarc.result === 'fail' && verdict.dmarc.policy === 'reject') return smtpErrors.dmarcReject(identity.domain);
+  if (!verdict.verified) return smtpErrors.unverifiedSender(identity.domain);
+  return null;
+}
+
 export function intakeJobId(inboundId: string): string {
   return `in-${inboundId}`;
 }
@@ -207,16 +222,16 @@ async function enqueue(inboundId: string, deps: IngestDeps): Promise<void> {
   await deps.queues.intake.add('intake', { inboundId }, { jobId: intakeJobId(inboundId) });
 }
 
-async function authenticateWithin(input: Received, deps: IngestDeps): Promise<Verdict> {
+async function authenticateWithin(input: Received, identity: SenderIdentity, deps: IngestDeps): Promise<Verdict> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(smtpErrors.dnsTemporary()), deps.authTimeoutMs);
   });
   try {
-    return await Promise.race([
-      input.verdict ?? authenticateInMemory(input, deps),
-      timeout,
-    ]);
+    const facts = sessionFacts(input, deps);
+    const authDeps = { resolver: deps.resolver, now: deps.now };
+    const verdict = (input.checks ?? checkInMemory(input, deps)).then((checks) => verifySender(checks, identity, facts, authDeps));
+    return await Promise.race([verdict, timeout]);
   } catch (error) {
     if (error instanceof SmtpError) throw error;
     deps.logger.warn({ err: error }, 'authentication failed unexpectedly');
@@ -226,9 +241,9 @@ async function authenticateWithin(input: Received, deps: IngestDeps): Promise<Ve
   }
 }
 
-function authenticateInMemory(input: Received, deps: IngestDeps): Promise<Verdict> {
-  if (!input.message.raw) throw new Error('a spooled message is authenticated while it arrives');
-  return authenticateMessage(input.message.raw, sessionFacts(input, deps), { resolver: deps.resolver, now: deps.now });
+async function checkInMemory(input: Received, deps: IngestDeps): Promise<MessageChecks> {
+  if (!input.message.raw) throw new Error('a spooled message is checked while it arrives');
+  return checkMessage(input.message.raw, sessionFacts(input, deps), { resolver: deps.resolver, now: deps.now });
 }
 
 async function temporaryOnFailure<T>(what: string, fn: () => Promise<T>): Promise<T> {

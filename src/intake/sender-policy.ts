@@ -1,5 +1,6 @@
 import { headerToken, type HeaderView } from '../mail/headers.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
+import { readSenderIdentity, type SenderIdentity } from './sender-identity.js';
 
 /**
  * Pre-acceptance sender policy: from the envelope and the header block alone,
@@ -10,9 +11,9 @@ import { SmtpError, smtpErrors } from '../smtp/errors.js';
  */
 
 export type SenderClass =
-  | { kind: 'person' }
+  | { kind: 'person'; identity: SenderIdentity }
   /** Verification of the reporter happens after this, with the auth verdict. */
-  | { kind: 'machine_report'; format: MachineReportFormat }
+  | { kind: 'machine_report'; format: MachineReportFormat; identity: SenderIdentity }
   | { kind: 'refused'; error: SmtpError };
 
 export type MachineReportFormat = 'arf' | 'xarf';
@@ -40,6 +41,9 @@ export const SENDER_REFUSAL_REASONS = [
   'anonymous_no_from',
   'anonymous_multiple_from',
   'anonymous_no_domain',
+  'from_control_characters',
+  'from_domain_literal',
+  'from_ambiguous',
 ] as const;
 export type SenderRefusalReason = (typeof SENDER_REFUSAL_REASONS)[number];
 
@@ -49,14 +53,13 @@ export function classifySender(input: SenderPolicyInput): SenderClass {
   if (report && acceptMachineReports) {
     // Reports are automated by nature (often from noreply@ or a null sender);
     // they still need one From address, as the reporter is verified by it.
-    const anonymous = anonymousRefusal(headers);
-    return anonymous ? refused(anonymous) : { kind: 'machine_report', format: report };
+    const reading = readSenderIdentity(headers);
+    return reading.kind === 'refused' ? reading : { kind: 'machine_report', format: report, identity: reading.identity };
   }
   const automated = automatedRefusal(envelopeFrom, headers);
   if (automated) return refused(automated);
-  const anonymous = anonymousRefusal(headers);
-  if (anonymous) return refused(anonymous);
-  return { kind: 'person' };
+  const reading = readSenderIdentity(headers);
+  return reading.kind === 'refused' ? reading : { kind: 'person', identity: reading.identity };
 }
 
 /**
@@ -119,25 +122,6 @@ function automatedRefusal(envelopeFrom: string, headers: HeaderView): SmtpError 
   if (AUTOREPLY_SUBJECT.test(subject)) return smtpErrors.automatedAutoreplySubject();
   return undefined;
 }
-
-function anonymousRefusal(headers: HeaderView): SmtpError | undefined {
-  const from = headers.from;
-  if (from.length === 0) return smtpErrors.anonymousNoFrom();
-  if (from.length > 1 || headers.getRaw('from').length > 1) return smtpErrors.anonymousMultipleFrom();
-  const address = from[0]?.address ?? '';
-  if (address === '') return smtpErrors.anonymousNoFrom();
-  const at = address.lastIndexOf('@');
-  const domain = at < 0 ? '' : address.slice(at + 1);
-  if (at < 1 || (!FULL_DOMAIN.test(domain) && !ADDRESS_LITERAL.test(domain))) {
-    return smtpErrors.anonymousNoDomain(address);
-  }
-  return undefined;
-}
-
-// A domain name with at least two labels, as mail from the Internet has; labels
-// exclude '.', so the pattern cannot backtrack.
-const FULL_DOMAIN = /^[^\s@.<>()[\],;:"\\]+(?:\.[^\s@.<>()[\],;:"\\]+)+\.?$/;
-const ADDRESS_LITERAL = /^\[[^\]]+\]$/;
 
 // Top-level types of delivery and read reports sent without the multipart/report wrapper.
 const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status', 'message/disposition-notification', 'message/global-disposition-notification']);

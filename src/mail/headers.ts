@@ -38,6 +38,11 @@ export interface HeaderView {
   /** Like `get`, but encoded words left alone: for structured fields. */
   getRaw(name: string): string[];
   has(name: string): boolean;
+  /**
+   * A value of the field holds a control character (C0 but tab, DEL, C1) as
+   * sent, before the spaces that `get` and `getRaw` put in their place.
+   */
+  hasControlCharacters(name: string): boolean;
   /** Every mailbox of every From field (groups flattened). */
   readonly from: Mailbox[];
   /** With angle brackets, as mailparser gives it, so ids compare across modules. */
@@ -167,10 +172,16 @@ function decodeWords(value: string): string {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
 function buildView(fields: Field[], truncated: boolean): HeaderView {
   const raw = new Map<string, string[]>();
+  const withControls = new Set<string>();
   for (const field of fields) {
-    const value = cleanValue(decodeBytes(field.raw));
+    const sent = decodeBytes(field.raw);
+    if (CONTROL_CHARACTER.test(sent)) withControls.add(field.name);
+    const value = cleanValue(sent);
     const list = raw.get(field.name);
     if (list) list.push(value);
     else raw.set(field.name, [value]);
@@ -193,6 +204,7 @@ function buildView(fields: Field[], truncated: boolean): HeaderView {
     getRaw,
     first: (name) => get(name)[0],
     has: (name) => raw.has(name.toLowerCase()),
+    hasControlCharacters: (name) => withControls.has(name.toLowerCase()),
     from: (raw.get('from') ?? []).flatMap(parseMailboxes),
     messageId: firstMessageId(firstRaw('message-id')),
     inReplyTo: firstMessageId(firstRaw('in-reply-to')),

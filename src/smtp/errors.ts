@@ -65,7 +65,13 @@ export const smtpErrors = {
     new SmtpError(550, '5.7.1', 'Messages with more than one From address are not accepted; please send it from a single mailbox of your own', 'anonymous_multiple_from'),
   anonymousNoDomain: (address: string) =>
     new SmtpError(550, '5.7.1', `The From address (${shown(address)}) has no domain; please send it from a complete address such as name@example.org so that we can answer you`, 'anonymous_no_domain'),
-  /** Decided with the authentication verdict, not by the sender policy. */
+  fromControlCharacters: () =>
+    new SmtpError(550, '5.7.1', 'The From header contains control characters, so the sender cannot be verified; please send it from an ordinary mail program', 'from_control_characters'),
+  fromDomainLiteral: (address: string) =>
+    new SmtpError(550, '5.7.1', `The From address (${shown(address)}) names an IP address instead of a domain, which cannot be verified; please send it from an address at your domain`, 'from_domain_literal'),
+  /** Also decided with the authentication verdict, when mailauth read From differently. */
+  fromAmbiguous: () =>
+    new SmtpError(550, '5.7.1', 'The From header can be read as more than one address, so the sender cannot be verified; please send it with a plain From address', 'from_ambiguous'),
   unverifiedSender: (fromDomain: string) =>
     new SmtpError(550, '5.7.1', `The sender domain ${shown(fromDomain)} could not be verified by SPF or DKIM, so we cannot accept this as a complaint; please send it from a mail system that signs with DKIM or passes SPF for your address`, 'unverified_sender'),
   dmarcReject: (fromDomain: string) =>

@@ -2,6 +2,9 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testZone, type SigningKey, STAFF_KEY, staffZoneRecords } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
+import { loadBrandsFile, type Brand } from '../../src/config/brands.js';
+import { DEFAULT_BRANDS_FILE } from '../../src/config/index.js';
+import { calendarForBrand } from '../../src/deadlines/calendar.js';
 import { startTestApp, waitFor, type SentMessage, type TestApp } from '../support/harness.js';
 
 /**
@@ -11,6 +14,7 @@ import { startTestApp, waitFor, type SentMessage, type TestApp } from '../suppor
  */
 const SPECIALIST = 'jane.doe@example.com';
 const COMPLAINANT = `paul@${SENDER_DOMAIN}`;
+const BRAND = loadBrandsFile(DEFAULT_BRANDS_FILE).find((brand) => brand.id === 'example-net') as Brand;
 
 function zone() {
   return {
@@ -132,10 +136,11 @@ describe('specialists work cases by email', () => {
     await waitFor(async () => (await api(ticket)).state === 'awaiting_information', 10_000, 'awaiting information');
     await waitFor(() => t.transport.to(COMPLAINANT).find((m) => m.text.includes('Which domain name is concerned')), 10_000, 'question relayed');
 
+    // Ten working days past the promised date, by the brand's own calendar: a date
+    // picked by skipping weekends only can be a public holiday (2027-01-01 was).
     const due = (await api(ticket)).deadlines.find((d) => d.kind === 'respond') as { dueAt: string };
-    const later = new Date(new Date(due.dueAt).getTime() + 14 * 86_400_000);
-    while ([0, 6].includes(later.getUTCDay())) later.setUTCDate(later.getUTCDate() + 1);
-    const until = later.toISOString().slice(0, 10);
+    const calendar = calendarForBrand(BRAND);
+    const until = calendar.addWorkingDays(calendar.localDate(new Date(due.dueAt)), 10);
     expect((await staffReply(caseAddress, `#extend ${until} waiting for the registry\n`)).final.code).toBe(250);
     await waitFor(async () => (await api(ticket)).events.some((e) => e.type === 'deadline_extended'), 10_000, 'extension');
     const moved = (await api(ticket)).deadlines.find((d) => d.kind === 'respond') as { dueAt: string; originalDueAt: string };

@@ -130,6 +130,8 @@ describe('the sender policy on arbitrary header views', () => {
         getRaw: get,
         first: (name) => get(name)[0],
         has: (name) => name.toLowerCase() in fields,
+        // eslint-disable-next-line no-control-regex -- finding control characters is the point
+        hasControlCharacters: (name) => get(name).some((v) => /[\x00-\x08\x0a-\x1f\x7f-\x9f]/.test(v)),
         from: from as Mailbox[],
         messageId: undefined,
         inReplyTo: undefined,

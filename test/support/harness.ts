@@ -11,6 +11,7 @@ import { createZoneResolver, type ZoneResolver } from '../../src/dns/resolver.js
 import type { Zone } from '../../src/dns/zone.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Envelope, OutboundTransport } from '../../src/outbound/transport.js';
+import { movedClock, testNow } from './clock.js';
 import { testZone } from './mail.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -41,9 +42,9 @@ export class CaptureTransport implements OutboundTransport {
   }
 }
 
-/** A settable clock for deadline tests. */
+/** A settable clock for deadline tests; it starts at the test time (support/clock.ts) unless given a date. */
 export class TestClock {
-  constructor(private current = new Date()) {}
+  constructor(private current = testNow()) {}
   now = (): Date => new Date(this.current.getTime());
   set(date: Date): void {
     this.current = new Date(date.getTime());
@@ -110,7 +111,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config: loadConfig(env),
     roles: options.roles ?? ['smtp', 'worker', 'web'],
     logger: silentLogger,
-    now: options.clock?.now,
+    now: options.clock?.now ?? movedClock,
     resolver,
     transport,
     sweepIntervalMs: 0,

@@ -2,6 +2,7 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dkimSign } from 'mailauth';
 import type { Zone } from '../../src/dns/zone.js';
+import { testNow } from './clock.js';
 
 /**
  * Test mail: build RFC 5322 messages, DKIM-sign them with the committed
@@ -71,7 +72,7 @@ export function buildMessage(spec: MessageSpec): Buffer {
     `From: ${spec.from}`,
     `To: ${[spec.to].flat().join(', ')}`,
     `Subject: ${ascii(spec.subject) ? spec.subject : `=?UTF-8?B?${Buffer.from(spec.subject, 'utf8').toString('base64')}?=`}`,
-    `Date: ${rfc5322Date(spec.date ?? new Date())}`,
+    `Date: ${rfc5322Date(spec.date ?? testNow())}`,
     `Message-ID: <${messageId.replace(/^<|>$/g, '')}>`,
     'MIME-Version: 1.0',
     `Content-Type: text/plain; charset=${ascii(spec.text.replace(/\r?\n/g, '')) ? 'us-ascii' : 'utf-8'}`,
@@ -95,7 +96,7 @@ export async function signMessage(raw: Buffer, key: SigningKey): Promise<Buffer>
     // second) once for the header it signs and again for the header it writes, so
     // a signature that straddles a half second carries a t= it did not sign and
     // fails verification (more often the busier the machine).
-    signTime: key.signTime ?? new Date(),
+    signTime: key.signTime ?? testNow(),
     expires: key.expires,
     signatureData: [signer],
   });

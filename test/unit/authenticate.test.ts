@@ -21,7 +21,7 @@ describe('authentication verdict', () => {
   });
 
   it('verifies by SPF alone when the envelope domain aligns', async () => {
-    const verdict = await authenticateMessage(fixture('unsigned.eml').toString().replace(/plain\.test/g, 'sender.test') as unknown as Buffer, facts('erika@sender.test'), { resolver, now });
+    const verdict = await authenticateMessage(Buffer.from(fixture('unsigned.eml').toString().replace(/plain\.test/g, 'sender.test')), facts('erika@sender.test'), { resolver, now });
     expect(verdict).toMatchObject({ verified: true, alignedBy: 'spf' });
   });
 

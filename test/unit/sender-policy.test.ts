@@ -56,6 +56,9 @@ const expected: Record<string, string> = {
   'anonymous-no-from.eml': 'anonymous_no_from',
   'anonymous-empty-group.eml': 'anonymous_no_from',
   'anonymous-multiple-from.eml': 'anonymous_multiple_from',
+  'from-control-characters.eml': 'from_control_characters',
+  'from-domain-literal.eml': 'from_domain_literal',
+  'from-two-at-signs.eml': 'from_ambiguous',
   'anonymous-two-from-headers.eml': 'anonymous_multiple_from',
   'anonymous-no-domain.eml': 'anonymous_no_domain',
   'arf-report.eml': 'automated_feedback_report',
@@ -102,14 +105,14 @@ describe('classifySender on fixtures', () => {
 
 describe('machine reports', () => {
   it('accepts ARF and X-ARF as machine reports only where the mailbox takes them', () => {
-    expect(classify('arf-report.eml', true)).toEqual({ kind: 'machine_report', format: 'arf' });
-    expect(classify('xarf-report.eml', true)).toEqual({ kind: 'machine_report', format: 'xarf' });
+    expect(classify('arf-report.eml', true)).toMatchObject({ kind: 'machine_report', format: 'arf' });
+    expect(classify('xarf-report.eml', true)).toMatchObject({ kind: 'machine_report', format: 'xarf' });
     expect(outcome(classify('arf-report.eml', false))).toBe('automated_feedback_report');
   });
 
   it('does not let Auto-Submitted, a noreply From or a null sender block an accepted report', () => {
     const arf = load('arf-report.eml');
-    expect(classifySender({ ...arf, envelopeFrom: '', acceptMachineReports: true })).toEqual({ kind: 'machine_report', format: 'arf' });
+    expect(classifySender({ ...arf, envelopeFrom: '', acceptMachineReports: true })).toMatchObject({ kind: 'machine_report', format: 'arf' });
   });
 
   it('still needs exactly one From address, as the reporter is verified by it', () => {
@@ -208,8 +211,30 @@ describe('markers in detail', () => {
     expect(from('jane@exa mple.org')).toBe('anonymous_no_domain');
     expect(from('jane@localhost')).toBe('anonymous_no_domain');
     expect(from('jane@example.org.')).toBe('person');
-    expect(from('jane@[192.0.2.1]')).toBe('person');
+    expect(from('jane@[192.0.2.1]')).toBe('from_domain_literal');
+    expect(from('jane@[IPv6:2001:db8::1]')).toBe('from_domain_literal');
     expect(from('jane@bücher.example')).toBe('person');
+  });
+
+  it('gives the one identity a case uses: lower case, ASCII domain, no trailing dot', () => {
+    const identity = (value: string) => {
+      const result = classifySender({ envelopeFrom: 'jane@example.org', headers: headersOf(`From: ${value}`), acceptMachineReports: false });
+      return result.kind === 'refused' ? result.error.reason : result.identity;
+    };
+    expect(identity('Jane <Jane.Doe@Example.ORG.>')).toEqual({ address: 'jane.doe@example.org', domain: 'example.org', name: 'Jane' });
+    expect(identity('jane@bücher.example')).toMatchObject({ address: 'jane@xn--bcher-kva.example', domain: 'xn--bcher-kva.example' });
+  });
+
+  it('refuses a From with any control character in it, wherever it stands', () => {
+    for (const code of [...Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== 9 && i !== 10 && i !== 13), 0x7f]) {
+      const raw = Buffer.from(`From: abuse-team@example.org${String.fromCharCode(code)}mallory@customer.example\r\n\r\nbody\r\n`, 'latin1');
+      const result = classifySender({ envelopeFrom: 'mallory@customer.example', headers: readHeaderBlock(raw), acceptMachineReports: false });
+      expect(result.kind === 'refused' && result.error.reason, `control character ${code}`).toBe('from_control_characters');
+    }
+    const c1 = readHeaderBlock(Buffer.from('From: "x\u0085" <jane@example.org>\r\n\r\nbody\r\n', 'utf8'));
+    expect(outcome(classifySender({ envelopeFrom: 'jane@example.org', headers: c1, acceptMachineReports: false }))).toBe('from_control_characters');
+    const strayCr = readHeaderBlock(Buffer.from('From: abuse-team@example.org\rmallory@customer.example\r\n\r\nbody\r\n', 'latin1'));
+    expect(outcome(classifySender({ envelopeFrom: 'jane@example.org', headers: strayCr, acceptMachineReports: false }))).toBe('from_control_characters');
   });
 
   it('refuses a null reverse-path written either way', () => {
