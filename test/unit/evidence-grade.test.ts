@@ -150,9 +150,11 @@ describe('buildEvidence on the report fixtures', () => {
     expect(evidence.suggestedMeasure).toMatchObject({ measure: 'deactivate-service', target: '198.51.100.23', account: 'ACC-7' });
   });
 
-  it('a report without the spam: incomplete, nothing to grade', async () => {
+  it('a spam report without the spam: incomplete, asking for the message; the domain it names is not enough', async () => {
     const evidence = await buildEvidence(fixture('no-spam.eml'), deps());
-    expect(evidence).toMatchObject({ complete: false, reportedMessages: [], grade: 'none', suggestedMeasure: null, abuseType: 'other' });
+    expect(evidence).toMatchObject({ complete: false, missing: 'message', reportedMessages: [], suggestedMeasure: null, abuseType: 'spam' });
+    expect(evidence.resources?.domains).toEqual(['example.biz']);
+    expect(evidence.grade).not.toBe('conclusive');
   });
 
   it('the nested forward is phishing, the ARF report spam with the reporter data kept', async () => {

@@ -193,7 +193,7 @@ export async function findReportedMessages(raw: Buffer, limits: ExtractionLimits
     deadline: 0,
     parts: 0,
     boundaries: new Set(),
-    out: { messages: [], reportText: '', reportSubject: '', problems: [], complete: false },
+    out: { messages: [], reportText: '', reportHtml: '', reportFiles: [], reportSubject: '', problems: [], complete: false },
   };
   state.deadline = Date.now() + state.limits.timeoutMs;
   if (raw.length > state.limits.maxBytes) {
@@ -203,6 +203,8 @@ export async function findReportedMessages(raw: Buffer, limits: ExtractionLimits
   const top = await parse(state, raw, 'report');
   if (!top) return state.out;
   state.out.reportText = top.text.slice(0, 64 * 1024);
+  state.out.reportHtml = top.html.slice(0, 256 * 1024);
+  state.out.reportFiles = reportFiles(top.attachments);
   const subject = top.headers.get('subject');
   state.out.reportSubject = typeof subject === 'string' ? subject : '';
   await scanLevel(state, top, 0);
@@ -217,6 +219,19 @@ export async function findReportedMessages(raw: Buffer, limits: ExtractionLimits
   }
   state.out.complete = state.out.messages.some((m: ReportedMessage) => hasFullHeaders(headerFields(m.raw)));
   return state.out;
+}
+
+const TEXT_FILE = /\.(?:txt|csv|log|html?|json)$/i;
+const MAX_FILES = 10;
+const MAX_FILE_CHARS = 256 * 1024;
+
+/** The report's own attached text files: a CERT's list of domains, a log excerpt. */
+function reportFiles(attachments: MimeAttachment[]): string[] {
+  return attachments
+    .filter((a) => !MESSAGE_TYPES.has(a.declaredType ?? '') && !endsWith(a.filename, '.eml') && (a.contentType.startsWith('text/') || TEXT_FILE.test(a.filename ?? '')))
+    .filter((a) => !HEADER_TYPES.has(a.contentType) && a.contentType !== 'message/feedback-report')
+    .slice(0, MAX_FILES)
+    .map((a) => a.content.subarray(0, MAX_FILE_CHARS).toString('utf8'));
 }
 
 function stripUndefined(limits: ExtractionLimits): Partial<Required<ExtractionLimits>> {

@@ -1,5 +1,6 @@
 import { matchCidr } from './ip.js';
 import type {
+  AbuseType,
   EvidenceDomain,
   EvidenceGrade,
   GradedDomain,
@@ -24,14 +25,30 @@ export const FROM_CAN_BE_FORGED = 'not conclusive: From can be forged';
 const SENDER_NOT_AUTHENTICATED = 'not conclusive: sender domain not authenticated by DKIM or SPF';
 const SERVER_NAMES_CAN_BE_FORGED = 'not conclusive: mail server names in Received can be forged';
 const CLAIM_ONLY = 'not conclusive: source IP stated by the reporter only';
+const NEEDS_MESSAGE = 'not conclusive: named in the report only; the reported message shows it';
 
-/** A source IP the reporter states (ARF Source-IP, X-ARF SourceIp) without a message that shows it. */
+/**
+ * An IP address the reporter states without a message that shows it: ARF
+ * Source-IP, X-ARF SourceIp, or one named in the report's text.
+ */
 export interface ReporterClaim {
   ip: string;
-  source: 'arf' | 'xarf';
+  source: 'arf' | 'xarf' | 'report';
 }
 
-function gradeDomain(entry: EvidenceDomain, lookup: ManagedLookup): GradedDomain {
+/**
+ * What the report is about. For DNS abuse (phishing, malware, botnet,
+ * pharming) the report's own URL, domain or address is the evidence: anyone
+ * can look at the page or the host. For spam the message that was sent is.
+ */
+export interface GradeContext {
+  dnsAbuse: boolean;
+  type?: AbuseType;
+  /** Registrable domains the report names by itself. */
+  reportedDomains?: string[];
+}
+
+function gradeDomain(entry: EvidenceDomain, lookup: ManagedLookup, context: GradeContext): GradedDomain {
   const managed = lookup.domain(entry.domain);
   const base = { domain: entry.domain, managed: managed !== null, account: managed?.account ?? null, role: entry.role };
   if (!managed) return { ...base, conclusive: false, reason: 'not managed by us' };
@@ -45,15 +62,21 @@ function gradeDomain(entry: EvidenceDomain, lookup: ManagedLookup): GradedDomain
       return { ...base, conclusive: false, reason: entry.via?.includes('from') ? FROM_CAN_BE_FORGED : SENDER_NOT_AUTHENTICATED };
     case 'infrastructure':
       return { ...base, conclusive: false, reason: SERVER_NAMES_CAN_BE_FORGED };
+    case 'reported':
+      if (context.dnsAbuse) return { ...base, conclusive: true, reason: `managed domain named in a ${context.type ?? 'DNS abuse'} report` };
+      return { ...base, conclusive: false, reason: NEEDS_MESSAGE };
   }
 }
 
-function gradeOrigin(ip: string, source: GradedOrigin['source'], lookup: ManagedLookup): GradedOrigin {
+function gradeOrigin(ip: string, source: GradedOrigin['source'], lookup: ManagedLookup, context: GradeContext): GradedOrigin {
   const ours = matchCidr(ip, lookup.infrastructure);
   const managed = lookup.ip(ip);
   const range = managed?.range ?? ours;
   const base = { ip, source, ours: ours !== null, range, account: managed?.account ?? null };
   if (!range) return { ...base, conclusive: false, reason: 'origin outside our ranges' };
+  if (source !== 'received' && context.dnsAbuse) {
+    return { ...base, conclusive: true, reason: `${context.type ?? 'DNS abuse'} reported at ${ip} in ${ours ? `our infrastructure (${ours})` : `managed range ${range}`}` };
+  }
   if (source !== 'received') return { ...base, conclusive: false, reason: CLAIM_ONLY };
   const where = ours ? `our infrastructure (${ours})` : `managed range ${range}`;
   return { ...base, conclusive: true, reason: `sent from ${ip} in ${where}` };
@@ -85,19 +108,20 @@ function suggest(origins: GradedOrigin[], domains: GradedDomain[]): SuggestedMea
   return null;
 }
 
-export function gradeEvidence(reports: ReportedMessageEvidence[], lookup: ManagedLookup, claims: ReporterClaim[] = []): GradeResult {
+export function gradeEvidence(reports: ReportedMessageEvidence[], lookup: ManagedLookup, claims: ReporterClaim[] = [], context: GradeContext = { dnsAbuse: false }): GradeResult {
   const perReport = reports.map((report) => ({
-    domains: report.domains.map((entry) => gradeDomain(entry, lookup)),
-    origin: report.originIp ? gradeOrigin(report.originIp, 'received', lookup) : null,
+    domains: report.domains.map((entry) => gradeDomain(entry, lookup, context)),
+    origin: report.originIp ? gradeOrigin(report.originIp, 'received', lookup, context) : null,
   }));
   const seenIps = new Set(perReport.map((r) => r.origin?.ip).filter((ip): ip is string => !!ip));
   const origins = perReport.map((r) => r.origin).filter((o): o is GradedOrigin => o !== null);
   for (const claim of claims) {
     if (seenIps.has(claim.ip)) continue;
     seenIps.add(claim.ip);
-    origins.push(gradeOrigin(claim.ip, claim.source, lookup));
+    origins.push(gradeOrigin(claim.ip, claim.source, lookup, context));
   }
-  const domains = mergeDomains(perReport.map((r) => r.domains));
+  const reported = (context.reportedDomains ?? []).map((domain) => gradeDomain({ domain, role: 'reported' }, lookup, context));
+  const domains = mergeDomains([...perReport.map((r) => r.domains), reported]);
 
   let grade: EvidenceGrade = 'none';
   if (domains.some((d) => d.conclusive) || origins.some((o) => o.conclusive)) grade = 'conclusive';

@@ -63,6 +63,10 @@ export interface ReportExtraction {
   xarf?: XarfResult;
   /** Body text of the report itself (the complainant's words), bounded. */
   reportText: string;
+  /** Its HTML body, when it has one, bounded. */
+  reportHtml: string;
+  /** Text of files attached to the report itself (lists of URLs, logs), bounded. */
+  reportFiles: string[];
   reportSubject: string;
   /** Malformed or skipped parts, recorded instead of thrown. */
   problems: string[];
@@ -90,7 +94,8 @@ export interface ReceivedHop {
   at?: string;
 }
 
-export type DomainRole = 'advertised' | 'sender' | 'infrastructure';
+/** `reported`: named by the report itself (its text, a URL in it, a machine report's field). */
+export type DomainRole = 'advertised' | 'sender' | 'infrastructure' | 'reported';
 
 export interface EvidenceDomain {
   /** Registrable domain (public suffix list), ASCII/punycode, lower case. */
@@ -138,11 +143,37 @@ export interface ReportedMessageEvidence {
   problems: string[];
 }
 
-export type AbuseType = 'spam' | 'phishing' | 'malware' | 'other';
+/** URLs, domains, addresses and times a report names by itself (report-resources.ts). */
+export interface ReportResources {
+  urls: string[];
+  /** Registrable domains of the hosts. */
+  domains: string[];
+  hosts: string[];
+  ips: string[];
+  /** ISO 8601, sorted. */
+  times: string[];
+}
+
+/** The DNS abuse of ICANN's RAA (2024) section 3.18, spam, and anything else. */
+export const ABUSE_TYPES = ['phishing', 'malware', 'botnet', 'pharming', 'spam', 'other'] as const;
+export type AbuseType = (typeof ABUSE_TYPES)[number];
+
+/** Types a registrar must mitigate on actionable evidence (spam only when it delivers them). */
+export const DNS_ABUSE_TYPES: ReadonlySet<AbuseType> = new Set(['phishing', 'malware', 'botnet', 'pharming']);
+
+export interface AbuseClassification {
+  type: AbuseType;
+  /** Why, in words a specialist reads: the machine verdict, the words, the attachment. */
+  reasons: string[];
+}
+
+/** What a report of its type still lacks to be acted on (requirements.ts). */
+export type MissingEvidence = 'message' | 'url' | 'domain_or_ip' | 'resource';
 
 export type EvidenceGrade = 'conclusive' | 'inconclusive' | 'none';
 
-export type MeasureKind = 'suspend-domain' | 'deactivate-service' | 'block-account';
+/** `clean-up`: no measure of ours; the registrant (and our hosting customer) is asked to clean a compromised site. */
+export type MeasureKind = 'suspend-domain' | 'deactivate-service' | 'block-account' | 'clean-up';
 
 export interface SuggestedMeasure {
   measure: MeasureKind;
@@ -153,7 +184,8 @@ export interface SuggestedMeasure {
 
 /** Synchronous view over the managed tables the caller preloaded. */
 export interface ManagedLookup {
-  domain(registrable: string): { account: string | null } | null;
+  /** `created`: the registration date (ISO) when the operator imported one. */
+  domain(registrable: string): { account: string | null; created?: string | null } | null;
   ip(ip: string): { range: string; account: string | null } | null;
   /** Our own CIDRs (mail relays, hosting). */
   infrastructure: string[];
@@ -170,8 +202,8 @@ export interface GradedDomain {
 
 export interface GradedOrigin {
   ip: string;
-  /** Where the IP came from: the Received chain, or the reporter's own statement. */
-  source: 'received' | 'arf' | 'xarf';
+  /** Where the IP came from: the Received chain, the reporter's own statement, or DNS for a reported domain. */
+  source: 'received' | 'arf' | 'xarf' | 'report' | 'dns';
   ours: boolean;
   range: string | null;
   account: string | null;
