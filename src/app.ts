@@ -114,6 +114,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       loopMarker,
       hostname: config.hostname,
       dailyCap: env.AUTO_REPLY_DAILY_CAP,
+      blocklists: env.DNS_BLOCKLISTS,
       resolver,
       now,
       logger,

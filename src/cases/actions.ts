@@ -16,6 +16,7 @@ import { OPEN_STATES, type CaseState } from './model.js';
 import { lockCase } from './lock.js';
 import { changeState } from './state.js';
 import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js';
+import { settleTriage } from './triage.js';
 import { isEmailAddress, truncate } from '../lib/text.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
@@ -60,6 +61,14 @@ export interface ActionContext {
  * writes the audit event, sends what it sends, moves deadlines.
  */
 export async function performAction(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, action: CaseAction, context: ActionContext): Promise<void> {
+  await runAction(tx, effects, deps, theCase, action, context);
+  // Any action on a DNS-abuse case is its review; a measure, a dismissal or a resolution its mitigation decision.
+  if (theCase.kind === 'abuse') await settleTriage(tx, brandOf(deps, theCase.brand), theCase.id, MITIGATION_DECISIONS.has(action.action) ? 'decision' : 'review', deps.now(), context.actor);
+}
+
+const MITIGATION_DECISIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve']);
+
+async function runAction(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, action: CaseAction, context: ActionContext): Promise<void> {
   const brand = brandOf(deps, theCase.brand);
   const state = theCase.state as CaseState;
   const open = OPEN_STATES.includes(state);

@@ -27,6 +27,8 @@ export interface CaseDeps {
   /** Automatic messages one address may receive per day. */
   dailyCap: number;
   resolver: DnsResolver;
+  /** DNS blocklist zones reported domains are looked up in (DNS_BLOCKLISTS). */
+  blocklists: readonly string[];
   now: () => Date;
   logger: Logger;
 }

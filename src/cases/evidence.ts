@@ -1,20 +1,33 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Case, Prisma } from '../generated/prisma/client.js';
-import { buildEvidence, type CaseEvidence, type EvidenceGrade } from '../mail/evidence/index.js';
+import { buildEvidence, type AbuseType, type CaseEvidence, type EvidenceGrade, type ReportResources } from '../mail/evidence/index.js';
+import { missingEvidence } from '../mail/evidence/requirements.js';
+import { registrableDomain } from '../intake/alignment.js';
+import { accountHistoryLoader } from '../managed/history.js';
 import { managedLookupLoader } from '../managed/lookup.js';
 import type { CaseDeps } from './context.js';
 import { appendEvent } from './events.js';
 
 const GRADE_ORDER: EvidenceGrade[] = ['none', 'inconclusive', 'conclusive'];
 
-/** Evidence is worked out before the case's transaction: it reads DNS and can take seconds. */
-export async function collectEvidence(raw: Buffer, brand: Brand, deps: CaseDeps): Promise<CaseEvidence | null> {
+/**
+ * Evidence is worked out before the case's transaction: it reads DNS and can
+ * take seconds. `reporter` is the writer's address: their own domain, like the
+ * brand's, is never taken for one the report names.
+ */
+export async function collectEvidence(raw: Buffer, brand: Brand, reporter: string, deps: CaseDeps, typeHint?: AbuseType): Promise<CaseEvidence | null> {
+  const reporterDomain = registrableDomain(reporter.slice(reporter.lastIndexOf('@') + 1));
   try {
     return await buildEvidence(raw, {
       resolver: deps.resolver,
       trustedRelays: brand.trustedRelays,
       lookup: managedLookupLoader(deps.db, brand),
+      ownDomains: [...brand.domains, ...(reporterDomain ? [reporterDomain] : [])],
+      blocklists: deps.blocklists,
+      newDomainDays: brand.dnsAbuse.newDomainDays,
+      accountHistory: accountHistoryLoader(deps.db, deps.now),
+      typeHint,
       now: deps.now(),
       limits: { timeoutMs: 15_000 },
     });
@@ -24,17 +37,57 @@ export async function collectEvidence(raw: Buffer, brand: Brand, deps: CaseDeps)
   }
 }
 
-/** A later message adds its reported messages; the grade is the strongest seen. */
+/**
+ * A later message adds what it carries: its reported messages, the URLs and
+ * domains it names. The grade is the strongest seen; the type is the case's,
+ * unless the case could not tell; the report is complete once what its type
+ * needs has arrived, in any of its messages.
+ */
 export function mergeEvidence(previous: CaseEvidence | null, next: CaseEvidence): CaseEvidence {
   if (!previous) return next;
   const stronger = GRADE_ORDER.indexOf(next.grade) >= GRADE_ORDER.indexOf(previous.grade) ? next : previous;
+  const abuseType = previous.abuseType === 'other' ? next.abuseType : previous.abuseType;
+  const resources = mergeResources(previous.resources, next.resources);
+  const reportedMessages = [...previous.reportedMessages, ...next.reportedMessages].slice(0, 50);
+  const missing =
+    previous.complete || next.complete
+      ? null
+      : missingEvidence(abuseType, {
+          completeMessage: false,
+          urls: resources.urls.length + reportedMessages.reduce((n, m) => n + m.urls.length, 0),
+          domains: resources.domains.length,
+          ips: resources.ips.length,
+        });
   return {
     ...stronger,
-    reportedMessages: [...previous.reportedMessages, ...next.reportedMessages].slice(0, 50),
+    abuseType,
+    abuseReasons: abuseType === previous.abuseType ? previous.abuseReasons : next.abuseReasons,
+    reportedMessages,
     origins: [...previous.origins, ...next.origins].slice(0, 50),
     problems: [...previous.problems, ...next.problems].slice(0, 100),
-    complete: previous.complete || next.complete,
+    resources,
+    domains: unionBy([...(stronger.domains ?? []), ...(previous.domains ?? []), ...(next.domains ?? [])], (d) => `${d.role} ${d.domain}`),
+    enrichment: unionBy([...(next.enrichment ?? []), ...(previous.enrichment ?? [])], (f) => f.domain).slice(0, 20),
+    complete: missing === null,
+    missing,
   };
+}
+
+function mergeResources(a: ReportResources | undefined, b: ReportResources | undefined): ReportResources {
+  const union = (x: string[] = [], y: string[] = [], max = 200) => [...new Set([...x, ...y])].slice(0, max);
+  return {
+    urls: union(a?.urls, b?.urls),
+    domains: union(a?.domains, b?.domains, 50),
+    hosts: union(a?.hosts, b?.hosts, 150),
+    ips: union(a?.ips, b?.ips, 50),
+    times: union(a?.times, b?.times, 20).sort(),
+  };
+}
+
+function unionBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
 }
 
 export async function recordEvidence(tx: Tx, theCase: Case, evidence: CaseEvidence, actor: string): Promise<void> {

@@ -17,7 +17,9 @@ import { sendCaseMessage } from './messaging.js';
  */
 export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence): Promise<boolean> {
   const suggested = evidence.suggestedMeasure;
-  if (evidence.grade !== 'conclusive' || !suggested?.account) return false;
+  if (evidence.grade !== 'conclusive' || !suggested) return false;
+  if (suggested.measure === 'clean-up') return askForCleanUp(tx, effects, deps, brand, theCase, evidence, suggested.target);
+  if (!suggested.account) return false;
   const account = await tx.account.findUnique({ where: { account: suggested.account } });
   if (!account) {
     await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
@@ -29,7 +31,7 @@ export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, bran
   const now = deps.now();
   const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: now });
   effects.deadlines.push({ brand, deadline });
-  const language = (LANGUAGES as readonly string[]).includes(account.language) ? (account.language as Language) : brand.defaultLanguage;
+  const language = languageOf(account.language, brand);
   await appendEvent(tx, {
     caseId: theCase.id,
     type: 'customer_notified',
@@ -53,8 +55,65 @@ export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, bran
   return true;
 }
 
-/** What the customer may see: the reported message's relevant headers and URLs, not who reported it. */
+/**
+ * A compromised legitimate site: its registrant, and our hosting customer when
+ * we host it, are asked to clean it up by the hearing deadline. Nothing is
+ * suspended; when the deadline passes the specialist decides what follows.
+ */
+async function askForCleanUp(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence, domain: string): Promise<boolean> {
+  const finding = evidence.enrichment?.find((f) => f.domain === domain);
+  const holders = [...new Set([finding?.account, ...(finding?.addresses ?? []).map((a) => a.account)].filter((a): a is string => Boolean(a)))];
+  const accounts = holders.length > 0 ? await tx.account.findMany({ where: { account: { in: holders } } }) : [];
+  if (accounts.length === 0) {
+    await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the site', data: { accounts: holders, domain, measure: 'clean-up', sent: false } });
+    return false;
+  }
+  const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
+  if (already) return false;
+  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: deps.now() });
+  effects.deadlines.push({ brand, deadline });
+  for (const account of accounts) {
+    const email = account.email.toLowerCase();
+    await appendEvent(tx, {
+      caseId: theCase.id,
+      type: 'customer_notified',
+      actor: 'system',
+      data: { account: account.account, email, domain, measure: 'clean-up', respondBy: deadline.dueAt.toISOString(), sent: true },
+    });
+    await sendCaseMessage(
+      tx, effects, deps, theCase, email, 'customer_cleanup', languageOf(account.language, brand),
+      {
+        ticket: theCase.ticket,
+        brandName: brand.name,
+        domain,
+        abuseType: evidence.abuseType,
+        evidenceSummary: withholdReporter(hearingEvidence(evidence), theCase),
+        respondBy: deadline.dueAt,
+        timeZone: brand.timeZone,
+        withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
+      },
+      { kind: 'hearing', autoSubmitted: 'auto-generated', role: 'system', dedupeKey: `hearing:${theCase.id}:${account.account}` },
+    );
+  }
+  return true;
+}
+
+function languageOf(language: string, brand: Brand): Language {
+  return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : brand.defaultLanguage;
+}
+
+/**
+ * What the customer may see: the reported message's relevant headers and URLs,
+ * and the URLs the report names, not who reported it.
+ */
 function hearingEvidence(evidence: CaseEvidence): string {
+  const named = (evidence.resources?.urls ?? []).slice(0, 10);
+  const reported = named.length > 0 ? [`Reported ${evidence.abuseType} URL${named.length === 1 ? '' : 's'}:`, ...named.map((url) => `  ${url}`)].join('\n') : null;
+  const times = evidence.resources?.times.length ? `Seen: ${evidence.resources.times.slice(0, 3).join(', ')}` : null;
+  return [reported, times, messagesEvidence(evidence)].filter((part): part is string => Boolean(part)).join('\n\n');
+}
+
+function messagesEvidence(evidence: CaseEvidence): string {
   return evidence.reportedMessages
     .slice(0, 5)
     .map((message, index) => {

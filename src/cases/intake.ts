@@ -4,7 +4,7 @@ import type { Verdict } from '../intake/authenticate.js';
 import { fromBase64 } from '../db/bytes.js';
 import { epochMillis } from '../db/timestamps.js';
 import { readSpooled } from '../intake/spool.js';
-import type { CaseEvidence } from '../mail/evidence/index.js';
+import type { AbuseType, CaseEvidence } from '../mail/evidence/index.js';
 import { readHeaderBlock, type HeaderView } from '../mail/headers.js';
 import { bodyText, parseMessage, type ParsedMail } from '../mail/parse.js';
 import type { Route } from '../smtp/recipients.js';
@@ -55,7 +55,7 @@ export async function processInbound(inboundId: string, deps: CaseDeps): Promise
   }
   const incoming = await readIncoming(inboundId, stored, deps);
   const brand = brandOf(deps, incoming.route.brandId);
-  if (concernsAbuse(incoming)) incoming.evidence = await collectEvidence(incoming.raw, brand, deps);
+  if (concernsAbuse(incoming)) incoming.evidence = await collectEvidence(incoming.raw, brand, incoming.sender, deps, await caseTypeOf(incoming, deps));
 
   try {
     await inTransaction(deps, async (tx, effects) => {
@@ -175,6 +175,13 @@ async function readIncoming(inboundId: string, stored: StoredInbound, deps: Case
     messageId: stored.messageId ?? `<${inboundId}@received.invalid>`,
     evidence: null,
   };
+}
+
+/** The abuse type of the case a reply to a case address belongs to. */
+async function caseTypeOf(incoming: Incoming, deps: CaseDeps): Promise<AbuseType | undefined> {
+  if (incoming.route.type !== 'case') return undefined;
+  const theCase = await deps.db.case.findUnique({ where: { ticket: incoming.route.ticket }, select: { abuseType: true } });
+  return (theCase?.abuseType ?? undefined) as AbuseType | undefined;
 }
 
 /** Reports to abuse@, and replies in abuse cases (they may carry the spam we asked for). */

@@ -10,6 +10,10 @@ export interface CaseView {
   ticket: string;
   kind: string;
   abuseType: string | null;
+  /** urgent (trusted notifier), high (DNS abuse about something we manage or host), normal. */
+  priority: string;
+  /** The customer account the evidence names. */
+  account: string | null;
   state: string;
   /** The escalation step the case is at: 0 before any, 1, or 2 (two-step policy, by post). */
   escalationStep: number;
@@ -86,6 +90,8 @@ export async function readCaseView(tx: Tx, ticket: string): Promise<CaseView | n
     ticket: theCase.ticket,
     kind: theCase.kind,
     abuseType: theCase.abuseType,
+    priority: theCase.priority,
+    account: theCase.account,
     state: theCase.state,
     escalationStep: theCase.escalationStep,
     language: theCase.language,

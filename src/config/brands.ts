@@ -66,6 +66,24 @@ const brandSchema = z
     infrastructure: z.array(z.string()).default([]),
     /** How long machine reports from one source about one domain join one case. */
     reportGroupingHours: z.number().int().min(1).default(72),
+    /**
+     * National CERTs, law enforcement, reporting services: addresses, `*@domain`,
+     * or a domain (and its subdomains). Their verified reports get the highest
+     * priority and a 24-hour review.
+     */
+    trustedNotifiers: z.array(z.string().transform((value) => value.trim().toLowerCase())).default([]),
+    /** DNS abuse (phishing, malware, botnet, pharming) about a managed domain: ICANN's 2024 advisory's examples. */
+    dnsAbuse: z
+      .object({
+        /** A specialist reviews the report within this many hours. */
+        reviewHours: z.number().int().min(1).max(720).default(24),
+        /** The mitigation decision is taken within this many working days. */
+        decisionWorkingDays: z.number().int().min(1).max(30).default(2),
+        /** A managed domain younger than this is newly registered (a sign of one registered to abuse). */
+        newDomainDays: z.number().int().min(1).max(3650).default(30),
+      })
+      .strict()
+      .default({ reviewHours: 24, decisionWorkingDays: 2, newDomainDays: 30 }),
   })
   .strict()
   .superRefine((brand, ctx) => {
@@ -76,6 +94,10 @@ const brandSchema = z
       if (entry.includes('*', 1) || !isEmailAddress(entry.startsWith('*@') ? `x${entry.slice(1)}` : entry)) {
         ctx.addIssue({ code: 'custom', path: ['staff', index], message: 'expected an address or *@domain' });
       }
+    }
+    for (const [index, entry] of brand.trustedNotifiers.entries()) {
+      const valid = entry.includes('@') ? !entry.includes('*', 1) && isEmailAddress(entry.startsWith('*@') ? `x${entry.slice(1)}` : entry) : domainName.safeParse(entry).success;
+      if (!valid) ctx.addIssue({ code: 'custom', path: ['trustedNotifiers', index], message: 'expected an address, *@domain or a domain' });
     }
   });
 
@@ -126,6 +148,13 @@ export function loadBrandsFile(path: string): Brand[] {
     throw new ConfigError(`BRANDS_FILE: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return parseBrands(text, path);
+}
+
+/** Whether a verified sender is one of the brand's trusted notifiers (an address, `*@domain`, or a domain and its subdomains). */
+export function isTrustedNotifier(brand: Brand, address: string): boolean {
+  const lower = address.toLowerCase();
+  const domain = lower.slice(lower.lastIndexOf('@') + 1);
+  return brand.trustedNotifiers.some((entry) => entry === lower || entry === `*@${domain}` || (!entry.includes('@') && (domain === entry || domain.endsWith(`.${entry}`))));
 }
 
 /** Whether a verified sender address is on the brand's staff list. */

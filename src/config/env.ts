@@ -60,6 +60,18 @@ export const envSchema = z.object({
     return entries;
   }),
   DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
+  /** DNS blocklist zones each reported domain is looked up in, e.g. dbl.spamhaus.org (codes read per list). */
+  DNS_BLOCKLISTS: optionalString.transform((value, ctx) => {
+    if (value === undefined) return [];
+    const zones = value.split(',').map((zone) => zone.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean);
+    for (const zone of zones) {
+      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(zone)) {
+        ctx.addIssue({ code: 'custom', message: `"${zone}" is not a DNS zone name` });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(zones)];
+  }),
   OUTBOUND_SMTP_URL: url(['smtp:', 'smtps:']),
   API_TOKEN: optionalString,
   ADMIN_PASSWORD: optionalString,

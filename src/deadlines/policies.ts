@@ -10,9 +10,12 @@ export type { EscalationMarker, EscalationMatch, EscalationStep } from './escala
  * - acknowledge, respond: receipt of the complaint (or of an escalation);
  * - escalation_window: our response; when it passes, the case is resolved;
  * - final_response: receipt of the escalated complaint (per step, two-step);
- * - customer_response: our request to the customer concerned.
+ * - customer_response: our request to the customer concerned;
+ * - review, mitigate: receipt of a DNS-abuse report about a managed domain
+ *   (RAA 3.18: review it, then decide on mitigation promptly). A trusted
+ *   notifier's report is reviewed within 24 hours whatever the brand says.
  */
-export const DEADLINE_KINDS = ['acknowledge', 'respond', 'escalation_window', 'final_response', 'customer_response'] as const;
+export const DEADLINE_KINDS = ['acknowledge', 'respond', 'escalation_window', 'final_response', 'customer_response', 'review', 'mitigate'] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 
 export interface WorkingDaysRule {
@@ -64,7 +67,10 @@ export const DEADLINE_POLICIES: Readonly<Record<PolicyName, DeadlinePolicy>> = {
  * Kinds where a specialist owes the next move. Acknowledgements go out at
  * once without one, and the other kinds wait on someone else.
  */
-const SPECIALIST_OWES: ReadonlySet<DeadlineKind> = new Set(['respond', 'final_response']);
+const SPECIALIST_OWES: ReadonlySet<DeadlineKind> = new Set(['respond', 'final_response', 'mitigate']);
+
+/** The RAA asks well-founded reports from law enforcement to be reviewed within 24 hours. */
+export const TRUSTED_REVIEW_HOURS = 24;
 
 export function deadlineRule(brand: Brand, kind: DeadlineKind): DeadlineRule {
   const policy = DEADLINE_POLICIES[brand.policy];
@@ -79,6 +85,10 @@ export function deadlineRule(brand: Brand, kind: DeadlineKind): DeadlineRule {
       return policy.finalResponse;
     case 'customer_response':
       return workingDays(brand.customerResponseWorkingDays);
+    case 'review':
+      return { unit: 'clock-hours', hours: brand.dnsAbuse.reviewHours };
+    case 'mitigate':
+      return workingDays(brand.dnsAbuse.decisionWorkingDays);
   }
 }
 

@@ -15,14 +15,14 @@ import {
 } from './records.js';
 
 /**
- * `npm run -s domains:import -- FILE.csv` (columns domain[,account]),
+ * `npm run -s domains:import -- FILE.csv` (columns domain[,account][,created]),
  * `ranges:import` (cidr[,account][,description]), `accounts:import`
  * (account,name,email,language). The first line names the columns. For a
  * running server on the embedded database use the API instead (the database
  * is locked to that process).
  */
 const TABLES = {
-  domains: { schema: managedDomainSchema, columns: ['domain', 'account'], upsert: upsertManagedDomains },
+  domains: { schema: managedDomainSchema, columns: ['domain', 'account', 'created'], upsert: upsertManagedDomains },
   ranges: { schema: managedRangeSchema, columns: ['cidr', 'account', 'description'], upsert: upsertManagedRanges },
   accounts: { schema: accountSchema, columns: ['account', 'name', 'email', 'language'], upsert: upsertAccounts },
 } as const;

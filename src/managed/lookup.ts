@@ -35,9 +35,9 @@ function contains(range: [ipaddr.IPv4 | ipaddr.IPv6, number], ip: string): boole
 export function managedLookupLoader(db: Db, brand: Brand) {
   return async (candidates: { domains: string[]; ips: string[] }): Promise<ManagedLookup> => {
     const domains = candidates.domains.length
-      ? await db.managedDomain.findMany({ where: { domain: { in: candidates.domains.slice(0, 500) } }, select: { domain: true, account: true } })
+      ? await db.managedDomain.findMany({ where: { domain: { in: candidates.domains.slice(0, 500) } }, select: { domain: true, account: true, created: true } })
       : [];
-    const byDomain = new Map(domains.map((row) => [row.domain, row.account]));
+    const byDomain = new Map(domains.map((row) => [row.domain, { account: row.account, created: row.created?.toISOString().slice(0, 10) ?? null }]));
     const ranges: Range[] = candidates.ips.length
       ? (await db.managedRange.findMany({ select: { cidr: true, account: true } })).flatMap((row) => {
           const parsed = parseRange(row.cidr);
@@ -45,7 +45,7 @@ export function managedLookupLoader(db: Db, brand: Brand) {
         })
       : [];
     return {
-      domain: (registrable) => (byDomain.has(registrable) ? { account: byDomain.get(registrable) ?? null } : null),
+      domain: (registrable) => byDomain.get(registrable) ?? null,
       ip: (ip) => {
         const range = ranges.find((candidate) => contains(candidate.parsed, ip));
         return range ? { range: range.cidr, account: range.account } : null;

@@ -22,7 +22,14 @@ const domain = z
 
 const account = z.string().trim().min(1).max(200);
 
-export const managedDomainSchema = z.object({ domain, account: account.nullish() }).strict();
+/** A calendar date, YYYY-MM-DD, not in the future (a registration date). */
+const registered = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a calendar date');
+
+export const managedDomainSchema = z.object({ domain, account: account.nullish(), created: registered.nullish() }).strict();
 export const managedRangeSchema = z
   .object({ cidr: z.string().trim().refine(isValidCidr, 'not a CIDR range such as 192.0.2.0/24'), account: account.nullish(), description: z.string().trim().max(500).nullish() })
   .strict();
@@ -61,7 +68,17 @@ const BATCH = 500;
 export async function upsertManagedDomains(db: Db, rows: ManagedDomainInput[]): Promise<number> {
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH);
-    await db.$transaction(batch.map((row) => db.managedDomain.upsert({ where: { domain: row.domain }, create: { domain: row.domain, account: row.account ?? null }, update: { account: row.account ?? null } })));
+    await db.$transaction(
+      batch.map((row) => {
+        // A row without the column keeps the date imported earlier.
+        const created = row.created === undefined ? undefined : row.created === null ? null : new Date(`${row.created}T00:00:00Z`);
+        return db.managedDomain.upsert({
+          where: { domain: row.domain },
+          create: { domain: row.domain, account: row.account ?? null, created: created ?? null },
+          update: { account: row.account ?? null, ...(created === undefined ? {} : { created }) },
+        });
+      }),
+    );
   }
   return rows.length;
 }

@@ -86,7 +86,7 @@ describe('spam reports become graded evidence', () => {
     return { status: response.status, body: (await response.json()) as T };
   };
   const caseView = async (ticket: string) => (await api<CaseView>(`/cases/${ticket}`)).body;
-  const managedDomains = async () => (await api<{ items: Array<{ domain: string; account: string | null }> }>('/managed-domains?limit=1000')).body.items;
+  const managedDomains = async () => (await api<{ items: Array<{ domain: string; account: string | null; created: string | null }> }>('/managed-domains?limit=1000')).body.items;
   const cli = (script: string, name: string, csv: string) => {
     const file = join(t.dataDir, name);
     writeFileSync(file, csv);
@@ -132,9 +132,13 @@ describe('spam reports become graded evidence', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatch(/entry 1: domain not a registrable domain name/);
 
-    const imported = await cli('domains:import', 'domains.csv', 'domain,account\nMANAGED-BY-CLI.de,ACC-300\nsecond-by-cli.nl,\n');
+    const imported = await cli('domains:import', 'domains.csv', 'domain,account,created\nMANAGED-BY-CLI.de,ACC-300,2019-03-04\nsecond-by-cli.nl,,\n');
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain('2 domains imported');
+
+    const badDate = await api<{ error: string }>('/managed-domains', { method: 'POST', body: JSON.stringify([{ domain: 'dated.com', created: '2026-02-30' }]) });
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.error).toMatch(/entry 0: created not a calendar date/);
 
     const bad = await cli('domains:import', 'bad-domains.csv', 'domain,account\nfine-cli-domain.com,ACC-1\nnot a domain,ACC-2\n');
     expect(bad.code).not.toBe(0);
@@ -143,10 +147,10 @@ describe('spam reports become graded evidence', () => {
     const domains = await managedDomains();
     expect(domains).toEqual(
       expect.arrayContaining([
-        { domain: SHOP, account: 'ACC-100' },
-        { domain: BANK, account: 'ACC-200' },
-        { domain: 'managed-by-cli.de', account: 'ACC-300' },
-        { domain: 'second-by-cli.nl', account: null },
+        { domain: SHOP, account: 'ACC-100', created: null },
+        { domain: BANK, account: 'ACC-200', created: null },
+        { domain: 'managed-by-cli.de', account: 'ACC-300', created: '2019-03-04' },
+        { domain: 'second-by-cli.nl', account: null, created: null },
       ]),
     );
     expect(domains.map((d) => d.domain)).not.toContain('fine-api-domain.com');

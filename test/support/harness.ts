@@ -62,6 +62,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse the schema, queue prefix and data folder of an earlier instance (restart tests). */
   reuse?: TestApp;
+  /**
+   * DNS from a real server on loopback (test/support/dns-server.ts, "host:port")
+   * through the product's own resolver, instead of zone data injected in-process.
+   */
+  dnsServer?: string;
 }
 
 export interface TestApp {
@@ -103,6 +108,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     WEBHOOK_SECRET: 'test-webhook-secret',
     LOG_LEVEL: 'silent',
     ...(schema ? { DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}` } : {}),
+    ...(options.dnsServer ? { DNS_SERVERS: options.dnsServer } : {}),
     ...options.env,
   };
   const resolver = options.reuse?.resolver ?? createZoneResolver(options.zone ?? testZone());
@@ -112,7 +118,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     roles: options.roles ?? ['smtp', 'worker', 'web'],
     logger: silentLogger,
     now: options.clock?.now ?? movedClock,
-    resolver,
+    resolver: options.dnsServer ? undefined : resolver,
     transport,
     sweepIntervalMs: 0,
   });

@@ -55,6 +55,16 @@ const SAMPLES: { [N in TemplateName]: TemplateVars[N] } = {
     withhold: [REPORTER],
   },
   measure_applied: { ticket: TICKET, brandName: BRAND, measure: 'block-account', target: 'customer-4711' },
+  customer_cleanup: {
+    ticket: TICKET,
+    brandName: BRAND,
+    domain: 'bakery.example',
+    abuseType: 'phishing',
+    evidenceSummary: `Reported URL: https://bakery.example/wp-content/login.php\nReporter: ${REPORTER}`,
+    respondBy: DUE,
+    timeZone: TZ,
+    withhold: [REPORTER],
+  },
   specialist_notice: {
     ticket: TICKET,
     caseKind: 'abuse',
@@ -188,6 +198,34 @@ describe('incomplete_report', () => {
       expect(text).toContain('message/rfc822');
       expect(text).toContain('From');
     }
+  });
+});
+
+describe('incomplete_report for DNS abuse', () => {
+  it.each(LANGUAGES)('asks a phishing reporter for the URL, never for a spam message (%s)', (language) => {
+    const { subject, text } = render('incomplete_report', language, { ticket: TICKET, brandName: BRAND, missing: 'url', abuseType: 'phishing' });
+    expect(`${subject}\n${text}`).not.toMatch(/spam/i);
+    expect(text).toMatch(/URL/);
+    expect(text).toContain('hxxps://example[.]com/login');
+    expect(text).toContain(`[${TICKET}]`);
+  });
+
+  it.each(LANGUAGES)('asks a botnet reporter for a domain or an IP address (%s)', (language) => {
+    expect(render('incomplete_report', language, { ticket: TICKET, brandName: BRAND, missing: 'domain_or_ip', abuseType: 'botnet' }).text).toMatch(/IP/);
+  });
+
+  it('keeps asking for the spam message by default', () => {
+    expect(render('incomplete_report', 'en').subject).toBe('Please send us the complete spam message');
+  });
+});
+
+describe('customer_cleanup', () => {
+  it.each(LANGUAGES)('asks the owner of a compromised site to clean it up, names no suspension and no reporter (%s)', (language) => {
+    const { subject, text } = render('customer_cleanup', language);
+    expect(subject).toContain('bakery.example');
+    expect(text).toContain('https://bakery.example/wp-content/login.php');
+    expect(text).not.toContain(REPORTER);
+    expect(text).toContain(DUE_TEXT[language]);
   });
 });
 

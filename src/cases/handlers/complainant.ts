@@ -3,7 +3,9 @@ import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
 import { openDeadline } from '../../deadlines/schedule.js';
 import type { CaseDeps, Effects } from '../context.js';
+import type { CaseEvidence } from '../../mail/evidence/index.js';
 import { caseEvidence, mergeEvidence, recordEvidence } from '../evidence.js';
+import { openTriageDeadlines, triage } from '../triage.js';
 import { openHearing } from '../hearing.js';
 import type { Incoming } from '../intake.js';
 import { sendCaseMessage } from '../messaging.js';
@@ -24,19 +26,29 @@ export async function handleComplainantMessage(tx: Tx, effects: Effects, deps: C
 }
 
 /**
- * A reply in an abuse case may carry the reported message we asked for: its
- * evidence joins the case, and a report that is now complete starts the
- * response clock and, where our customer is concerned, the hearing.
+ * A reply in an abuse case may carry what we asked for (the reported message,
+ * the URL): its evidence joins the case, and a report that is now complete
+ * starts the response clock, the mitigation clock for DNS abuse and, where our
+ * customer is concerned, the hearing.
  */
 async function completeReport(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<void> {
-  if (theCase.kind !== 'abuse' || !incoming.evidence || incoming.evidence.reportedMessages.length === 0) return;
+  const evidence = incoming.evidence;
+  if (theCase.kind !== 'abuse' || !evidence || !carriesEvidence(evidence)) return;
   const before = caseEvidence(theCase);
-  const merged = mergeEvidence(before, incoming.evidence);
+  const merged = mergeEvidence(before, evidence);
   await recordEvidence(tx, theCase, merged, incoming.sender);
   if (!merged.complete || before?.complete) return;
   const respond = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: deps.now() });
-  effects.deadlines.push({ brand, deadline: respond });
+  const triaged = triage(brand, theCase.complainantAddress, merged);
+  const opened = await openTriageDeadlines(tx, { caseId: theCase.id, brand, triage: triaged, complete: true, start: deps.now() });
+  if (triaged.priority !== 'normal' || triaged.account) await tx.case.update({ where: { id: theCase.id }, data: { priority: triaged.priority, account: triaged.account } });
+  effects.deadlines.push(...[respond, ...opened].map((deadline) => ({ brand, deadline })));
   await openHearing(tx, effects, deps, brand, theCase, merged);
+}
+
+function carriesEvidence(evidence: CaseEvidence): boolean {
+  const named = evidence.resources;
+  return evidence.reportedMessages.length > 0 || (named !== undefined && named.urls.length + named.domains.length + named.ips.length > 0);
 }
 
 /** Passes a message on to the case's assignee, or the specialist address, with the original attached. */

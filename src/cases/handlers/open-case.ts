@@ -7,12 +7,13 @@ import { openFirstDeadlines, type DeadlineRef } from '../../deadlines/schedule.j
 import { describeVerdict } from '../../intake/verdict-words.js';
 import { detectLanguage } from '../../mail/language.js';
 import { newId } from '../../lib/ids.js';
-import { summariseEvidence } from '../../mail/evidence/index.js';
+import { summariseEvidence, type CaseEvidence, type MissingEvidence } from '../../mail/evidence/index.js';
 import type { CaseDeps, Effects } from '../context.js';
 import { appendEvent } from '../events.js';
 import { caseEvidence, mergeEvidence, recordEvidence, reportKey } from '../evidence.js';
 import { openHearing } from '../hearing.js';
 import { changeState } from '../state.js';
+import { openTriageDeadlines, triage, type Priority, type Triage } from '../triage.js';
 import type { Incoming } from '../intake.js';
 import { sendCaseMessage, type SendOptions } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
@@ -34,6 +35,7 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
     if (grouped) return grouped;
   }
 
+  const triaged = kind === 'abuse' ? triage(brand, incoming.sender, evidence) : { priority: 'normal' as const, trusted: false, dnsAbuse: false, account: null };
   const calendar = calendarForBrand(brand);
   const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
   const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage);
@@ -54,6 +56,8 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
       silent,
       reportKey: key,
       receivedAt: incoming.receivedAt,
+      priority: triaged.priority,
+      account: triaged.account,
     },
   });
   await appendEvent(tx, {
@@ -66,32 +70,52 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
   await recordOriginal(tx, theCase, incoming);
   if (evidence) await recordEvidence(tx, theCase, evidence, 'system');
 
-  // A spam report without the spam cannot be acted on: ask for it instead of promising an answer.
+  // A report without what its type needs cannot be acted on: ask for exactly that instead of promising an answer.
   const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;
   let deadlines: DeadlineRef[] = [];
   if (kind !== 'feedback' && !silent) {
     const kinds: DeadlineKind[] = incomplete ? ['acknowledge'] : ['acknowledge', 'respond'];
     deadlines = await openFirstDeadlines(tx, { caseId: theCase.id, brand, kinds, start: incoming.receivedAt });
-    effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
   }
+  deadlines.push(...(await openTriageDeadlines(tx, { caseId: theCase.id, brand, triage: triaged, complete: evidence?.complete ?? false, start: incoming.receivedAt })));
+  effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
 
   // The writer's own message is the whole thread so far.
   const thread = { inReplyTo: incoming.messageId, references: incoming.headers.references };
-  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase, thread);
+  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase, thread, evidence);
   else if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines, thread);
-  await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines);
+  await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines, triaged);
   if (evidence && evidence.complete) await openHearing(tx, effects, deps, brand, theCase, evidence);
   return theCase.id;
 }
 
-/** The incomplete-report reply (SPEC section 6); the case waits for the complete message. */
-export async function askForTheReportedMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, thread?: SendOptions['thread']): Promise<void> {
+const MISSING_WORDS: Record<MissingEvidence, string> = {
+  message: 'the complete spam message',
+  url: 'the URL or domain name concerned',
+  domain_or_ip: 'a domain name or IP address',
+  resource: 'the domain name, URL or IP address concerned',
+};
+
+/**
+ * The incomplete-report reply (SPEC sections 6 and 8): it names exactly what the
+ * report's type still needs, and the case waits for it.
+ */
+export async function askForTheReportedMessage(
+  tx: Tx,
+  effects: Effects,
+  deps: CaseDeps,
+  brand: Brand,
+  theCase: Case,
+  thread: SendOptions['thread'] | undefined,
+  evidence: CaseEvidence | null,
+): Promise<void> {
+  const missing = evidence?.missing ?? 'message';
   await sendCaseMessage(
     tx, effects, deps, theCase, theCase.complainantAddress, 'incomplete_report', theCase.language as Brand['defaultLanguage'],
-    { ticket: theCase.ticket, brandName: brand.name, timeZone: brand.timeZone },
+    { ticket: theCase.ticket, brandName: brand.name, timeZone: brand.timeZone, missing, abuseType: evidence?.abuseType },
     { kind: 'incomplete_report', autoSubmitted: 'auto-replied', dedupeKey: `ack:${theCase.id}`, thread },
   );
-  await changeState(tx, theCase, 'awaiting_information', 'system', 'the report does not contain the complete spam message');
+  await changeState(tx, theCase, 'awaiting_information', 'system', `the report does not contain ${MISSING_WORDS[missing]}`);
 }
 
 /** A machine report joins the open case of the same reporter and domain, silently. */
@@ -106,6 +130,12 @@ async function joinReportGroup(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
   if (incoming.evidence) {
     const merged = mergeEvidence(caseEvidence(existing), incoming.evidence);
     await recordEvidence(tx, existing, merged, 'system');
+    const triaged = triage(brand, incoming.sender, merged);
+    const opened = await openTriageDeadlines(tx, { caseId: existing.id, brand, triage: triaged, complete: merged.complete, start: incoming.receivedAt });
+    effects.deadlines.push(...opened.map((deadline) => ({ brand, deadline })));
+    if (triaged.priority !== existing.priority && rank(triaged.priority) > rank(existing.priority as Priority)) {
+      await tx.case.update({ where: { id: existing.id }, data: { priority: triaged.priority, account: existing.account ?? triaged.account } });
+    }
     if (merged.complete) await openHearing(tx, effects, deps, brand, existing, merged);
   }
   return existing.id;
@@ -163,7 +193,11 @@ async function acknowledge(
   );
 }
 
-async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming, deadlines: DeadlineRef[]): Promise<void> {
+function rank(priority: Priority): number {
+  return ['normal', 'high', 'urgent'].indexOf(priority);
+}
+
+async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming, deadlines: DeadlineRef[], triaged: Triage): Promise<void> {
   await sendCaseMessage(
     tx,
     effects,
@@ -182,6 +216,8 @@ async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand
       language: theCase.language as Brand['defaultLanguage'],
       timeZone: brand.timeZone,
       commandsHelp: true,
+      priority: triaged.priority,
+      ...(triaged.trusted ? { trustedNotifier: incoming.sender } : {}),
       ...(incoming.evidence && theCase.kind === 'abuse' ? { evidenceSummary: summariseEvidence(incoming.evidence) } : {}),
     },
     {

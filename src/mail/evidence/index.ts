@@ -33,6 +33,7 @@ export { summariseEvidence } from './summary.js';
 export type { AccountHistory, DomainAssessment } from './assess.js';
 export type { DomainFinding } from './enrich.js';
 export type * from './types.js';
+export { ABUSE_TYPES, DNS_ABUSE_TYPES } from './types.js';
 
 export interface EvidenceDeps {
   resolver: Resolver;
@@ -48,6 +49,11 @@ export interface EvidenceDeps {
   blocklists?: readonly string[];
   /** A managed domain younger than this is newly registered (default 30). */
   newDomainDays?: number;
+  /**
+   * The type of the case a follow-up message belongs to: a reply that only
+   * gives the URL asked for says nothing of the abuse itself.
+   */
+  typeHint?: AbuseType;
   /** The account's record, one signal of a maliciously registered domain. */
   accountHistory?: (account: string) => Promise<AccountHistory>;
   now?: Date;
@@ -155,7 +161,7 @@ export async function buildEvidence(raw: Buffer, deps: EvidenceDeps): Promise<Ca
   const analysed = await analyseAll(extraction, deps, problems);
 
   const messageUrls = analysed.flatMap((m) => m.urls);
-  const classification = classifyAbuse({
+  const classified = classifyAbuse({
     arfFeedbackType: extraction.arf?.feedbackType,
     xarfClass: extraction.xarf?.class,
     xarfType: extraction.xarf?.type,
@@ -166,6 +172,7 @@ export async function buildEvidence(raw: Buffer, deps: EvidenceDeps): Promise<Ca
     attachmentNames: analysed.flatMap((m) => m.attachmentNames),
     hasReportedMessage: extraction.messages.length > 0 || !!extraction.arf || !!extraction.xarf,
   });
+  const classification = deps.typeHint && classified.type === 'other' ? { type: deps.typeHint, reasons: ['the case it belongs to'] } : classified;
   const dnsAbuse = DNS_ABUSE_TYPES.has(classification.type);
 
   const claims = claimsOf(extraction.arf, extraction.xarf, resources.ips);

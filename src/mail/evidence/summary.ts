@@ -1,3 +1,4 @@
+import type { DomainFinding } from './enrich.js';
 import type { CaseEvidence, StoredMessageEvidence } from './index.js';
 
 /**
@@ -33,11 +34,36 @@ function messageLines(message: StoredMessageEvidence, index: number): string[] {
   return lines;
 }
 
+const MAX_NAMED = 10;
+
+/** What DNS and our tables say about one domain, each fact with where it comes from. */
+function findingLines(f: DomainFinding): string[] {
+  const lines = [`Domain ${f.domain}:`];
+  lines.push(`  ${f.managed ? `managed by us${who(f.account)}` : 'not managed by us'} (managed-domain table)`);
+  if (f.created) lines.push(`  registered ${f.created}${f.newlyRegistered ? ': newly registered' : ''} (managed-domain table)`);
+  for (const a of f.addresses.slice(0, 4)) lines.push(`  ${a.host} at ${a.ip}${a.range ? `, our range ${a.range}${who(a.account)}` : ''} (${a.source})`);
+  if (f.nameservers.length > 0) lines.push(`  name servers ${f.nameservers.slice(0, 4).join(', ')} (DNS NS)`);
+  if (f.mailServers.length > 0) lines.push(`  mail servers ${f.mailServers.slice(0, 4).join(', ')} (DNS MX)`);
+  for (const list of f.blocklists) lines.push(`  ${list.meaning.replace('_', ' ')} (${list.source})`);
+  for (const gap of f.unavailable.slice(0, 3)) lines.push(`  unavailable: ${gap}`);
+  return lines;
+}
+
 export function summariseEvidence(e: CaseEvidence): string {
   const lines: string[] = [];
   const count = e.reportedMessages.length;
-  lines.push(`Evidence: ${e.grade} (${count} reported message${count === 1 ? '' : 's'}${e.complete ? '' : ', report incomplete'})`);
-  lines.push(`Abuse type: ${e.abuseType}`);
+  const incomplete = e.complete ? '' : `, report incomplete${e.missing ? `: missing ${e.missing.replace(/_/g, ' ')}` : ''}`;
+  lines.push(`Evidence: ${e.grade} (${count} reported message${count === 1 ? '' : 's'}${incomplete})`);
+  lines.push(`Abuse type: ${e.abuseType}${e.abuseReasons?.length ? ` (${e.abuseReasons.join('; ')})` : ''}`);
+  const named = e.resources;
+  if (named && named.urls.length + named.domains.length + named.ips.length > 0) {
+    lines.push('Named in the report:');
+    for (const url of named.urls.slice(0, MAX_NAMED)) lines.push(`  URL ${url}`);
+    for (const domain of named.domains.slice(0, MAX_NAMED)) lines.push(`  domain ${domain}`);
+    for (const ip of named.ips.slice(0, MAX_NAMED)) lines.push(`  IP ${ip}`);
+    if (named.times.length > 0) lines.push(`  seen ${named.times.slice(0, 3).join(', ')}`);
+  }
+  if (e.assessment) lines.push(`Assessment of ${e.assessment.domain}: ${e.assessment.verdict} (${e.assessment.reasons.join('; ')})`);
   if (e.suggestedMeasure) {
     const m = e.suggestedMeasure;
     lines.push(`Suggested measure: ${m.measure} ${m.target}${who(m.account)}: ${m.reason}`);
@@ -49,6 +75,7 @@ export function summariseEvidence(e: CaseEvidence): string {
   for (const origin of e.origins.filter((o) => o.source !== 'received' && o.range)) {
     lines.push(`Reporter states source ${origin.ip} in ${origin.range}${who(origin.account)}: ${origin.reason}`);
   }
+  for (const finding of (e.enrichment ?? []).slice(0, 5)) lines.push(...findingLines(finding));
   e.reportedMessages.slice(0, MAX_MESSAGES).forEach((message, i) => lines.push(...messageLines(message, i)));
   if (count > MAX_MESSAGES) lines.push(`… and ${count - MAX_MESSAGES} more message(s)`);
   if (e.problems.length > 0) {

@@ -9,6 +9,8 @@ import {
   type LanguageTexts,
   type Measure,
   type MeasureTaken,
+  type RenderedMessage,
+  type ReportAbuseType,
 } from './types.js';
 
 // Wording follows the registrar's published German procedure (seed 001).
@@ -56,6 +58,38 @@ const feedbackThanks = (ticket: string): string =>
 /** Worum es in der Anhörung geht: eine Domain oder ein Dienst unter einer unserer IP-Adressen. */
 const concerning = (resource: string): string => (isIP(resource) !== 0 ? `Ihrem Dienst unter ${resource}` : `Ihrer Domain ${resource}`);
 
+const spamMessageMissing = (v: { ticket: string; brandName: string }): RenderedMessage => ({
+    subject: 'Bitte senden Sie uns die vollständige Spamnachricht',
+    text: paragraphs(
+      greeting,
+      `vielen Dank für Ihre Spambeschwerde, die wir unter der Ticketnummer ${v.ticket} erfasst haben.`,
+      'Für die Bearbeitung von Spam-Beschwerden benötigen wir die vollständige Spamnachricht inklusive aller Header-Daten. Diese fehlt in Ihrer Meldung, sodass wir noch nicht prüfen können, woher die Nachricht tatsächlich stammt. Bitte beachten Sie, dass ein Eintrag im „From“-Feld allein kein geeigneter Nachweis ist, da das „From“-Feld und damit der Absender der E-Mail gefälscht sein können.',
+      'Bitte senden Sie uns die Spamnachricht als Anhang (als .eml-Datei, Typ message/rfc822). In den meisten E-Mail-Programmen markieren Sie dazu die Nachricht und wählen „Als Anhang weiterleiten“. Ist das nicht möglich, speichern Sie die Nachricht als Datei (.eml) und hängen Sie diese an, oder kopieren Sie den vollständigen Quelltext („Original anzeigen“ bzw. „Quelltext anzeigen“) in Ihre Antwort.',
+      `Antworten Sie dazu bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Bis dahin ruht die Bearbeitung Ihrer Meldung.`,
+      signature(v.brandName),
+    ),
+});
+
+const pageOf = (type: ReportAbuseType | undefined): string =>
+  ({
+    phishing: 'der Phishing-Seite',
+    malware: 'der Seite oder Datei mit der Schadsoftware',
+    botnet: 'des Steuerservers',
+    pharming: 'der Pharming-Seite',
+    spam: 'der beworbenen Seite',
+    other: 'der gemeldeten Seite',
+  })[type ?? 'other'];
+
+const abuseUse = (type: ReportAbuseType): string =>
+  ({
+    phishing: 'für Phishing',
+    malware: 'zur Verbreitung von Schadsoftware',
+    botnet: 'für ein Botnetz',
+    pharming: 'für Pharming',
+    spam: 'für Spam',
+    other: 'missbräuchlich',
+  })[type];
+
 export const de: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -82,17 +116,26 @@ export const de: LanguageTexts = {
     };
   },
 
-  incomplete_report: (v) => ({
-    subject: 'Bitte senden Sie uns die vollständige Spamnachricht',
-    text: paragraphs(
-      greeting,
-      `vielen Dank für Ihre Spambeschwerde, die wir unter der Ticketnummer ${v.ticket} erfasst haben.`,
-      'Für die Bearbeitung von Spam-Beschwerden benötigen wir die vollständige Spamnachricht inklusive aller Header-Daten. Diese fehlt in Ihrer Meldung, sodass wir noch nicht prüfen können, woher die Nachricht tatsächlich stammt. Bitte beachten Sie, dass ein Eintrag im „From“-Feld allein kein geeigneter Nachweis ist, da das „From“-Feld und damit der Absender der E-Mail gefälscht sein können.',
-      'Bitte senden Sie uns die Spamnachricht als Anhang (als .eml-Datei, Typ message/rfc822). In den meisten E-Mail-Programmen markieren Sie dazu die Nachricht und wählen „Als Anhang weiterleiten“. Ist das nicht möglich, speichern Sie die Nachricht als Datei (.eml) und hängen Sie diese an, oder kopieren Sie den vollständigen Quelltext („Original anzeigen“ bzw. „Quelltext anzeigen“) in Ihre Antwort.',
-      `Antworten Sie dazu bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Bis dahin ruht die Bearbeitung Ihrer Meldung.`,
-      signature(v.brandName),
-    ),
-  }),
+  incomplete_report: (v) => {
+    const missing = v.missing ?? 'message';
+    if (missing === 'message') return spamMessageMissing(v);
+    const what = {
+      url: `die Adresse (URL) ${pageOf(v.abuseType)}, mindestens aber den betroffenen Domainnamen`,
+      domain_or_ip: 'den Domainnamen oder die IP-Adresse des Steuerservers (Command-and-Control) bzw. des infizierten Systems',
+      resource: 'den betroffenen Domainnamen, die Webadresse (URL) oder die IP-Adresse',
+    }[missing];
+    return {
+      subject: 'Wir benötigen weitere Angaben zu Ihrer Meldung',
+      text: paragraphs(
+        greeting,
+        `vielen Dank für Ihre Meldung, die wir unter der Ticketnummer ${v.ticket} erfasst haben.`,
+        `Um tätig werden zu können, benötigen wir ${what}. Diese Angabe fehlt in Ihrer Meldung, sodass wir sie noch nicht prüfen können.`,
+        'Sie können die Adresse so angeben, wie sie ist, oder „entschärft“ (zum Beispiel hxxps://example[.]com/login) – wir lesen beides.',
+        `Bitte antworten Sie auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen. Bis dahin ruht die Bearbeitung Ihrer Meldung.`,
+        signature(v.brandName),
+      ),
+    };
+  },
 
   escalation_received: (v) => ({
     subject: v.step ? `Eingangsbestätigung Ihrer eskalierten Beschwerde (Stufe ${v.step})` : 'Eingangsbestätigung Ihrer eskalierten Beschwerde',
@@ -211,6 +254,22 @@ export const de: LanguageTexts = {
       `nach Prüfung der Beschwerde mit der Ticketnummer ${v.ticket} haben wir einen Verstoß gegen unsere Nutzungsbedingungen festgestellt. Um eine Wiederholung des Verstoßes zu verhindern, haben wir folgende Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}.`,
       `Bei Fragen antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen.`,
       signature(v.brandName),
+    ),
+  }),
+
+  customer_cleanup: (v) => ({
+    subject: `Ihre Website ${v.domain} ist offenbar kompromittiert`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `uns liegt eine Meldung vor, dass eine Website unter Ihrem Domainnamen ${v.domain} ${abuseUse(v.abuseType)} genutzt wird. Wir prüfen den Vorgang unter der Ticketnummer ${v.ticket}. Alles deutet darauf hin, dass die Website selbst seriös ist und von Dritten übernommen wurde; den Domainnamen sperren wir deshalb nicht. Die Meldung wird durch folgende Nachweise gestützt:`,
+        verbatim(v.evidenceSummary),
+        `Bitte entfernen Sie die schädlichen Inhalte bis zum ${date(v.respondBy, v.timeZone)}, klären Sie, wie sie auf die Website gelangt sind (etwa über ein veraltetes Redaktionssystem, ein veraltetes Plugin oder ein gestohlenes Passwort), und sichern Sie die Website ab. Antworten Sie uns anschließend auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen und teilen Sie uns mit, was Sie festgestellt und unternommen haben.`,
+        'Dauert der Missbrauch an und hören wir nichts von Ihnen, müssen wir gegebenenfalls weitere Maßnahmen ergreifen, um die Betroffenen zu schützen.',
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[Adresse entfernt]',
     ),
   }),
 };

@@ -10,6 +10,8 @@ import {
   type LanguageTexts,
   type Measure,
   type MeasureTaken,
+  type RenderedMessage,
+  type ReportAbuseType,
 } from './types.js';
 
 // Wording follows the registrar's published English procedure (seed 000).
@@ -57,6 +59,21 @@ const feedbackThanks = (ticket: string): string =>
 /** What a hearing is about: a domain name, or a service at one of our IP addresses. */
 const concerning = (resource: string): string => (isIP(resource) !== 0 ? `your service at ${resource}` : `your domain name ${resource}`);
 
+const spamMessageMissing = (v: { ticket: string; brandName: string }): RenderedMessage => ({
+    subject: 'Please send us the complete spam message',
+    text: paragraphs(
+      greeting,
+      `Thank you for your spam report, which we have recorded under ticket number ${v.ticket}.`,
+      'To process a spam complaint, we need the complete spam message including all header information. Your report does not contain it, so we cannot yet check where the message really came from. Please note that the “From” field alone is no conclusive evidence, because the sender shown there can easily be forged.',
+      'Please send us the spam message as an attachment (an .eml file, of type message/rfc822). In most email programs you select the message and choose “Forward as attachment”. If your program cannot do this, save the message as a file (.eml) and attach it, or copy its complete source (“Show original” or “View source”) into your reply.',
+      `To do so, please reply to this email and keep the ticket number [${v.ticket}] in the subject line. Your case will be on hold until we receive the message.`,
+      signature(v.brandName),
+    ),
+});
+
+const abuseNoun = (type: ReportAbuseType | undefined): string =>
+  ({ phishing: 'phishing', malware: 'malware', botnet: 'botnet', pharming: 'pharming', spam: 'spam', other: 'reported' })[type ?? 'other'];
+
 export const en: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -81,17 +98,26 @@ export const en: LanguageTexts = {
     };
   },
 
-  incomplete_report: (v) => ({
-    subject: 'Please send us the complete spam message',
-    text: paragraphs(
-      greeting,
-      `Thank you for your spam report, which we have recorded under ticket number ${v.ticket}.`,
-      'To process a spam complaint, we need the complete spam message including all header information. Your report does not contain it, so we cannot yet check where the message really came from. Please note that the “From” field alone is no conclusive evidence, because the sender shown there can easily be forged.',
-      'Please send us the spam message as an attachment (an .eml file, of type message/rfc822). In most email programs you select the message and choose “Forward as attachment”. If your program cannot do this, save the message as a file (.eml) and attach it, or copy its complete source (“Show original” or “View source”) into your reply.',
-      `To do so, please reply to this email and keep the ticket number [${v.ticket}] in the subject line. Your case will be on hold until we receive the message.`,
-      signature(v.brandName),
-    ),
-  }),
+  incomplete_report: (v) => {
+    const missing = v.missing ?? 'message';
+    if (missing === 'message') return spamMessageMissing(v);
+    const what = {
+      url: `the address (URL) of the ${abuseNoun(v.abuseType)} page or file, or at least the domain name concerned`,
+      domain_or_ip: 'the domain name or IP address of the command-and-control server or of the infected system',
+      resource: 'the domain name, web address (URL) or IP address concerned',
+    }[missing];
+    return {
+      subject: 'We need more information about your report',
+      text: paragraphs(
+        greeting,
+        `Thank you for your report, which we have recorded under ticket number ${v.ticket}.`,
+        `To act on it we need ${what}. Your report does not name it, so we cannot yet check it.`,
+        'You may write it as it is or “defanged” (for example hxxps://example[.]com/login): we read both.',
+        `Please reply to this email and keep the ticket number [${v.ticket}] in the subject line. Your case will be on hold until we receive it.`,
+        signature(v.brandName),
+      ),
+    };
+  },
 
   escalation_received: (v) => ({
     subject: v.step ? `Your escalated complaint (step ${v.step}) has been received` : 'Your escalated complaint has been received',
@@ -210,6 +236,22 @@ export const en: LanguageTexts = {
       `Following our review of the complaint under ticket number ${v.ticket}, we have found a violation of our terms and conditions. To prevent a recurrence, we have applied the following measure: ${measureNoun(v.measure, v.target)}.`,
       `If you have any questions, please reply to this email and keep the ticket number [${v.ticket}] in the subject line.`,
       signature(v.brandName),
+    ),
+  }),
+
+  customer_cleanup: (v) => ({
+    subject: `Your website ${v.domain} appears to be compromised`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `We have received a report that a website under your domain name ${v.domain} is being used for ${abuseNoun(v.abuseType)}, which we are investigating under ticket number ${v.ticket}. Everything indicates that the site itself is legitimate and has been broken into, so we are not suspending the domain name. The report is supported by the following evidence:`,
+        verbatim(v.evidenceSummary),
+        `Please remove the malicious content, find out how it got there (an outdated content management system or plugin, a stolen password) and secure the site, by ${date(v.respondBy, v.timeZone)}. Then reply to this email, keeping the ticket number [${v.ticket}] in the subject line, and tell us what you found and did.`,
+        'If the abuse continues and we do not hear from you, we may have to take further measures to protect the people it targets.',
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[address withheld]',
     ),
   }),
 };

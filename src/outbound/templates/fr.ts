@@ -9,6 +9,8 @@ import {
   type LanguageTexts,
   type Measure,
   type MeasureTaken,
+  type RenderedMessage,
+  type ReportAbuseType,
 } from './types.js';
 
 // Wording follows the registrar's published French procedure (seed 002:
@@ -55,6 +57,31 @@ const feedbackThanks = (ticket: string): string =>
 /** L'objet de l'audition : un nom de domaine, ou un service à l'une de nos adresses IP. */
 const concerning = (resource: string): string => (isIP(resource) !== 0 ? `votre service à l'adresse ${resource}` : `votre nom de domaine ${resource}`);
 
+const spamMessageMissing = (v: { ticket: string; brandName: string }): RenderedMessage => ({
+    subject: 'Merci de nous envoyer le message de spam complet',
+    text: paragraphs(
+      greeting,
+      `Nous vous remercions de votre signalement de spam, que nous avons enregistré sous le numéro de ticket ${v.ticket}.`,
+      "Pour traiter une plainte pour spam, nous avons besoin du message de spam complet, avec l'ensemble de ses en-têtes. Il ne figure pas dans votre signalement ; nous ne pouvons donc pas encore vérifier la véritable origine du message. Veuillez noter que le champ « From » seul ne constitue pas une preuve concluante, car l'expéditeur qui y figure peut facilement être falsifié.",
+      "Veuillez nous transmettre le message de spam en pièce jointe (fichier .eml, de type message/rfc822). Dans la plupart des logiciels de messagerie, il suffit de sélectionner le message et de choisir « Transférer en tant que pièce jointe ». Si ce n'est pas possible, enregistrez le message dans un fichier .eml et joignez-le, ou copiez sa source complète (« Afficher l'original » ou « Afficher la source ») dans votre réponse.",
+      `Pour cela, veuillez répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet. Le traitement de votre dossier est suspendu jusqu'à réception du message.`,
+      signature(v.brandName),
+    ),
+});
+
+const abuseNoun = (type: ReportAbuseType | undefined): string =>
+  ({ phishing: "d'hameçonnage", malware: 'malveillant', botnet: 'du réseau de zombies', pharming: 'de pharming', spam: 'de spam', other: 'signalé' })[type ?? 'other'];
+
+const abuseUse = (type: ReportAbuseType): string =>
+  ({
+    phishing: "à des fins d'hameçonnage (phishing)",
+    malware: 'pour diffuser des logiciels malveillants',
+    botnet: "au service d'un réseau de zombies (botnet)",
+    pharming: 'à des fins de pharming',
+    spam: "pour l'envoi de spam",
+    other: 'de manière abusive',
+  })[type];
+
 export const fr: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -82,17 +109,26 @@ export const fr: LanguageTexts = {
     };
   },
 
-  incomplete_report: (v) => ({
-    subject: 'Merci de nous envoyer le message de spam complet',
-    text: paragraphs(
-      greeting,
-      `Nous vous remercions de votre signalement de spam, que nous avons enregistré sous le numéro de ticket ${v.ticket}.`,
-      "Pour traiter une plainte pour spam, nous avons besoin du message de spam complet, avec l'ensemble de ses en-têtes. Il ne figure pas dans votre signalement ; nous ne pouvons donc pas encore vérifier la véritable origine du message. Veuillez noter que le champ « From » seul ne constitue pas une preuve concluante, car l'expéditeur qui y figure peut facilement être falsifié.",
-      "Veuillez nous transmettre le message de spam en pièce jointe (fichier .eml, de type message/rfc822). Dans la plupart des logiciels de messagerie, il suffit de sélectionner le message et de choisir « Transférer en tant que pièce jointe ». Si ce n'est pas possible, enregistrez le message dans un fichier .eml et joignez-le, ou copiez sa source complète (« Afficher l'original » ou « Afficher la source ») dans votre réponse.",
-      `Pour cela, veuillez répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet. Le traitement de votre dossier est suspendu jusqu'à réception du message.`,
-      signature(v.brandName),
-    ),
-  }),
+  incomplete_report: (v) => {
+    const missing = v.missing ?? 'message';
+    if (missing === 'message') return spamMessageMissing(v);
+    const what = {
+      url: `l'adresse (URL) de la page ou du fichier ${abuseNoun(v.abuseType)}, ou au moins le nom de domaine concerné`,
+      domain_or_ip: "le nom de domaine ou l'adresse IP du serveur de commande (command-and-control) ou du système infecté",
+      resource: "le nom de domaine, l'adresse web (URL) ou l'adresse IP concernés",
+    }[missing];
+    return {
+      subject: "Nous avons besoin de précisions sur votre signalement",
+      text: paragraphs(
+        greeting,
+        `Nous vous remercions de votre signalement, que nous avons enregistré sous le numéro de ticket ${v.ticket}.`,
+        `Pour pouvoir agir, nous avons besoin de ${what}. Cette information ne figure pas dans votre signalement ; nous ne pouvons donc pas encore la vérifier.`,
+        "Vous pouvez l'indiquer telle quelle ou « désamorcée » (par exemple hxxps://example[.]com/login) : nous lisons les deux.",
+        `Veuillez répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet. Le traitement de votre dossier est suspendu jusqu'à réception de cette information.`,
+        signature(v.brandName),
+      ),
+    };
+  },
 
   escalation_received: (v) => ({
     subject: v.step
@@ -213,6 +249,22 @@ export const fr: LanguageTexts = {
       `À l'issue de notre examen de la plainte enregistrée sous le numéro de ticket ${v.ticket}, nous avons constaté une violation de nos conditions générales. Afin d'éviter qu'elle ne se reproduise, nous avons appliqué la mesure suivante : ${measureNoun(v.measure, v.target)}.`,
       `Pour toute question, merci de répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet.`,
       signature(v.brandName),
+    ),
+  }),
+
+  customer_cleanup: (v) => ({
+    subject: `Votre site ${v.domain} semble compromis`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `Nous avons reçu un signalement selon lequel un site web sous votre nom de domaine ${v.domain} est utilisé ${abuseUse(v.abuseType)}. Nous examinons ce dossier sous le numéro de ticket ${v.ticket}. Tout indique que le site lui-même est légitime et qu'il a été piraté ; nous ne suspendons donc pas le nom de domaine. Le signalement s'appuie sur les éléments suivants :`,
+        verbatim(v.evidenceSummary),
+        `Nous vous prions de supprimer le contenu malveillant d'ici le ${date(v.respondBy, v.timeZone)}, de déterminer comment il a été placé sur le site (système de gestion de contenu ou extension non à jour, mot de passe dérobé) et de sécuriser le site. Merci ensuite de répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet, et de nous indiquer ce que vous avez constaté et fait.`,
+        "Si l'abus se poursuit et que nous restons sans nouvelles de votre part, nous pourrions devoir prendre d'autres mesures pour protéger les personnes visées.",
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[adresse masquée]',
     ),
   }),
 };

@@ -9,6 +9,8 @@ import {
   type LanguageTexts,
   type Measure,
   type MeasureTaken,
+  type RenderedMessage,
+  type ReportAbuseType,
 } from './types.js';
 
 // Wording follows the registrar's published Dutch procedure (seed 003:
@@ -55,6 +57,31 @@ const feedbackThanks = (ticket: string): string =>
 /** Waar de hoorzitting over gaat: een domeinnaam, of een dienst op een van onze IP-adressen. */
 const concerning = (resource: string): string => (isIP(resource) !== 0 ? `uw dienst op ${resource}` : `uw domeinnaam ${resource}`);
 
+const spamMessageMissing = (v: { ticket: string; brandName: string }): RenderedMessage => ({
+    subject: 'Stuur ons alstublieft het volledige spambericht',
+    text: paragraphs(
+      greeting,
+      `Hartelijk dank voor uw spammelding, die wij onder ticketnummer ${v.ticket} hebben geregistreerd.`,
+      'Om een spamklacht te kunnen behandelen, hebben wij het volledige spambericht nodig, inclusief alle headerinformatie. Dit ontbreekt in uw melding, waardoor we nog niet kunnen nagaan waar het bericht werkelijk vandaan komt. Let op: het “From”-veld alleen is geen sluitend bewijs, omdat de afzender die daar staat gemakkelijk vervalst kan worden.',
+      'Stuur ons het spambericht alstublieft als bijlage (een .eml-bestand, type message/rfc822). In de meeste e-mailprogramma’s selecteert u daarvoor het bericht en kiest u “Doorsturen als bijlage”. Lukt dat niet, sla het bericht dan op als bestand (.eml) en voeg het toe, of kopieer de volledige broncode (“Origineel weergeven” of “Bron weergeven”) in uw antwoord.',
+      `Beantwoord hiervoor deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan. Tot we het bericht hebben ontvangen, ligt de behandeling van uw melding stil.`,
+      signature(v.brandName),
+    ),
+});
+
+const abuseNoun = (type: ReportAbuseType | undefined): string =>
+  ({ phishing: 'phishing', malware: 'malware', botnet: 'botnet', pharming: 'pharming', spam: 'spam', other: 'gemelde ' })[type ?? 'other'];
+
+const abuseUse = (type: ReportAbuseType): string =>
+  ({
+    phishing: 'voor phishing',
+    malware: 'voor de verspreiding van malware',
+    botnet: 'voor een botnet',
+    pharming: 'voor pharming',
+    spam: 'voor het versturen van spam',
+    other: 'voor misbruik',
+  })[type];
+
 export const nl: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -80,17 +107,26 @@ export const nl: LanguageTexts = {
     };
   },
 
-  incomplete_report: (v) => ({
-    subject: 'Stuur ons alstublieft het volledige spambericht',
-    text: paragraphs(
-      greeting,
-      `Hartelijk dank voor uw spammelding, die wij onder ticketnummer ${v.ticket} hebben geregistreerd.`,
-      'Om een spamklacht te kunnen behandelen, hebben wij het volledige spambericht nodig, inclusief alle headerinformatie. Dit ontbreekt in uw melding, waardoor we nog niet kunnen nagaan waar het bericht werkelijk vandaan komt. Let op: het “From”-veld alleen is geen sluitend bewijs, omdat de afzender die daar staat gemakkelijk vervalst kan worden.',
-      'Stuur ons het spambericht alstublieft als bijlage (een .eml-bestand, type message/rfc822). In de meeste e-mailprogramma’s selecteert u daarvoor het bericht en kiest u “Doorsturen als bijlage”. Lukt dat niet, sla het bericht dan op als bestand (.eml) en voeg het toe, of kopieer de volledige broncode (“Origineel weergeven” of “Bron weergeven”) in uw antwoord.',
-      `Beantwoord hiervoor deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan. Tot we het bericht hebben ontvangen, ligt de behandeling van uw melding stil.`,
-      signature(v.brandName),
-    ),
-  }),
+  incomplete_report: (v) => {
+    const missing = v.missing ?? 'message';
+    if (missing === 'message') return spamMessageMissing(v);
+    const what = {
+      url: `het adres (URL) van de ${abuseNoun(v.abuseType)}pagina of het bestand, of ten minste de betreffende domeinnaam`,
+      domain_or_ip: 'de domeinnaam of het IP-adres van de command-and-controlserver of van het geïnfecteerde systeem',
+      resource: 'de betreffende domeinnaam, het webadres (URL) of het IP-adres',
+    }[missing];
+    return {
+      subject: 'Wij hebben meer informatie over uw melding nodig',
+      text: paragraphs(
+        greeting,
+        `Hartelijk dank voor uw melding, die wij onder ticketnummer ${v.ticket} hebben geregistreerd.`,
+        `Om actie te kunnen ondernemen, hebben wij ${what} nodig. Dit ontbreekt in uw melding, waardoor we het nog niet kunnen controleren.`,
+        'U kunt het gewoon vermelden of “onschadelijk gemaakt” (bijvoorbeeld hxxps://example[.]com/login): wij lezen beide.',
+        `Beantwoord hiervoor deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan. Tot we deze informatie hebben ontvangen, ligt de behandeling van uw melding stil.`,
+        signature(v.brandName),
+      ),
+    };
+  },
 
   escalation_received: (v) => ({
     subject: v.step ? `Ontvangstbevestiging van uw geëscaleerde klacht (stap ${v.step})` : 'Ontvangstbevestiging van uw geëscaleerde klacht',
@@ -209,6 +245,22 @@ export const nl: LanguageTexts = {
       `Na onderzoek van de klacht met ticketnummer ${v.ticket} hebben wij een overtreding van onze algemene voorwaarden vastgesteld. Om herhaling te voorkomen, hebben wij de volgende maatregel uitgevoerd: ${measureNoun(v.measure, v.target)}.`,
       `Hebt u vragen, beantwoord dan deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan.`,
       signature(v.brandName),
+    ),
+  }),
+
+  customer_cleanup: (v) => ({
+    subject: `Uw website ${v.domain} lijkt gehackt te zijn`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `Wij hebben een melding ontvangen dat een website onder uw domeinnaam ${v.domain} wordt gebruikt ${abuseUse(v.abuseType)}. Wij onderzoeken deze zaak onder ticketnummer ${v.ticket}. Alles wijst erop dat de website zelf legitiem is en door derden is binnengedrongen; de domeinnaam schorten wij daarom niet op. De melding wordt onderbouwd door het volgende bewijs:`,
+        verbatim(v.evidenceSummary),
+        `Wij verzoeken u de schadelijke inhoud vóór ${date(v.respondBy, v.timeZone)} te verwijderen, na te gaan hoe die op de website terecht is gekomen (een verouderd contentmanagementsysteem of een verouderde plug-in, een gestolen wachtwoord) en de website te beveiligen. Beantwoord daarna deze e-mail, laat het ticketnummer [${v.ticket}] in de onderwerpregel staan en laat ons weten wat u hebt aangetroffen en gedaan.`,
+        'Als het misbruik aanhoudt en wij niets van u horen, kunnen wij genoodzaakt zijn verdere maatregelen te nemen om de getroffenen te beschermen.',
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[adres verwijderd]',
     ),
   }),
 };

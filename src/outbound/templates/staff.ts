@@ -12,6 +12,13 @@ const DEADLINE_LABELS: Readonly<Record<string, string>> = {
   escalation_window: 'Escalation window closes',
   final_response: 'Final response to the escalation',
   customer_response: 'Customer may disprove the complaint until',
+  review: 'Review of the DNS-abuse report',
+  mitigate: 'Mitigation decision (measure or dismissal)',
+};
+
+const PRIORITY_LABELS: Readonly<Record<string, string>> = {
+  urgent: 'URGENT: a trusted notifier reported this',
+  high: 'high: DNS abuse concerning a domain or address we manage',
 };
 
 const deadlineLabel = (kind: string): string => DEADLINE_LABELS[kind] ?? kind.replace(/[_-]+/g, ' ');
@@ -39,6 +46,7 @@ export const COMMANDS_HELP = [
   '  #action <measure> <target>     confirm a measure: suspend-domain, block-account or',
   '                                 deactivate-service; it is handed to the platform',
   '  #dismiss [reason]              close the case without measures',
+  '  (for DNS abuse, any command is the review; #action, #dismiss and #resolve the mitigation decision)',
 ].join('\n');
 
 export const staff: TemplateSet<StaffTemplateName> = {
@@ -46,13 +54,16 @@ export const staff: TemplateSet<StaffTemplateName> = {
     const lines = [
       `Case:          ${v.ticket} (${KIND_LABELS[v.caseKind]})`,
       `Complainant:   ${v.complainant}`,
+      v.trustedNotifier !== undefined && `Reported by:   ${oneLine(v.trustedNotifier)}, a trusted notifier of this brand`,
+      v.priority !== undefined && v.priority !== 'normal' && `Priority:      ${PRIORITY_LABELS[v.priority] ?? v.priority}`,
       v.originalSubject !== undefined && `Subject:       ${oneLine(v.originalSubject)}`,
       `Language:      ${languageName(v.language)} (${v.language}); write your reply in ${languageName(v.language)}, it is relayed as written`,
       `Sender check:  ${oneLine(v.verdictSummary, 300)}`,
     ].filter((line): line is string => typeof line === 'string');
+    const urgency = v.priority === 'urgent' ? 'URGENT ' : v.priority === 'high' ? 'priority ' : '';
     return {
       // "[TICKET] kind: original subject": the desk's mail client sorts and threads by it.
-      subject: `${v.caseKind}: ${oneLine(v.originalSubject ?? `from ${v.complainant}`)}`,
+      subject: `${urgency}${v.caseKind}: ${oneLine(v.originalSubject ?? `from ${v.complainant}`)}`,
       text: paragraphs(
         `A new case has been opened and needs a specialist.`,
         lines.join('\n'),

@@ -9,6 +9,16 @@ export type StaffCaseKind = CaseKind | 'complaint-escalation';
 export const MEASURES = ['suspend-domain', 'block-account', 'deactivate-service'] as const;
 export type Measure = (typeof MEASURES)[number];
 
+/** The abuse a report is about (src/mail/evidence, ABUSE_TYPES). */
+export type ReportAbuseType = 'phishing' | 'malware' | 'botnet' | 'pharming' | 'spam' | 'other';
+
+/**
+ * What a report of its type lacks: the spam message with its headers; the URL
+ * (phishing, malware, pharming); a domain or IP address (botnet); or any of
+ * those (anything else).
+ */
+export type MissingReportItem = 'message' | 'url' | 'domain_or_ip' | 'resource';
+
 export interface MeasureTaken {
   measure: Measure;
   target: string;
@@ -52,7 +62,8 @@ export interface ComplainantVars {
     /** Shown next to the date; defaults to the seeds' 10. */
     responseWorkingDays?: number;
   };
-  incomplete_report: CaseVars & { timeZone?: string };
+  /** `missing` defaults to the spam message (SPEC section 6). */
+  incomplete_report: CaseVars & { timeZone?: string; missing?: MissingReportItem; abuseType?: ReportAbuseType };
   escalation_received: CaseVars & { finalResponseBy: Date; timeZone: string; step?: 1 | 2 };
   escalation_missing_info: CaseVars & {
     /** Must not be empty: a message saying nothing is missing is a bug upstream. */
@@ -103,6 +114,19 @@ export interface CustomerVars {
     withhold?: readonly string[];
   };
   measure_applied: CaseVars & { measure: Measure; target: string };
+  /**
+   * A legitimate site that appears compromised: its owner (and our hosting
+   * customer, when we host it) is asked to clean it up; nothing is suspended.
+   */
+  customer_cleanup: CaseVars & {
+    domain: string;
+    abuseType: ReportAbuseType;
+    /** Inserted verbatim, after the addresses in `withhold` are masked. */
+    evidenceSummary: string;
+    respondBy: Date;
+    timeZone: string;
+    withhold?: readonly string[];
+  };
 }
 
 export interface DeadlineSummary {
@@ -125,6 +149,10 @@ export interface StaffVars {
     evidenceSummary?: string;
     timeZone: string;
     commandsHelp: boolean;
+    /** urgent (trusted notifier), high (DNS abuse about something of ours), normal. */
+    priority?: string;
+    /** The trusted notifier who sent the report, when one did. */
+    trustedNotifier?: string;
   };
   deadline_reminder: { ticket: string; kind: string; dueAt: Date; timeZone: string };
   deadline_breached: { ticket: string; kind: string; dueAt: Date; timeZone: string };

@@ -53,9 +53,10 @@ export function managedApi(deps: { db: Db }) {
       where: page.data.after ? { domain: { gt: page.data.after } } : {},
       orderBy: { domain: 'asc' },
       take: page.data.limit,
-      select: { domain: true, account: true },
+      select: { domain: true, account: true, created: true },
     });
-    return c.json({ items: rows, next: rows.length === page.data.limit ? rows.at(-1)?.domain : null });
+    const items = rows.map((row) => ({ ...row, created: row.created?.toISOString().slice(0, 10) ?? null }));
+    return c.json({ items, next: rows.length === page.data.limit ? rows.at(-1)?.domain : null });
   });
   api.post('/managed-domains', upsertRoute(managedDomainSchema, upsertManagedDomains, db));
 
