@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RCPT_OVERSHOOT } from '../../src/smtp/envelope.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
@@ -129,6 +132,32 @@ describe('slow clients', () => {
     session.close();
     expect(cut.code).toBe(421);
     expect(cut.text).toBe('4.4.2 Command line not completed within 1 second; closing the connection');
+  });
+
+  it('follows the session into TLS: a line dribbled after STARTTLS is cut off as well', async () => {
+    const session = await ready();
+    expect((await session.command('STARTTLS')).code).toBe(220);
+    const socket = (session as unknown as { socket: Socket }).socket;
+    const secure = tlsConnect({ socket, rejectUnauthorized: false, servername: 'mx.example.net' });
+    await once(secure, 'secureConnect');
+    let received = '';
+    secure.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    secure.on('error', () => undefined);
+    const closed = once(secure, 'close');
+    let done = false;
+    void closed.then(() => {
+      done = true;
+    });
+    const text = 'EHLO client.test\r\n';
+    for (let at = 0; at < text.length && !done; at++) {
+      secure.write(text[at] as string);
+      await sleep(150);
+    }
+    await closed;
+    session.close();
+    expect(received).toBe('421 4.4.2 Command line not completed within 1 second; closing the connection\r\n');
   });
 
   it('leaves alone a line that completes in time, and idle time between commands', async () => {
