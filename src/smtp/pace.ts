@@ -130,10 +130,6 @@ export class SessionPace {
     this.hooks.onWatched?.(this.watches.size);
   }
 
-  get watched(): number {
-    return this.watches.size;
-  }
-
   private attach(sessionId: string, socket: Socket, previous?: Watch): void {
     const watch: Watch = previous ?? {
       sessionId,
