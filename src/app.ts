@@ -151,9 +151,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         maxClients: env.SMTP_MAX_CLIENTS,
         maxRecipients: env.SMTP_MAX_RECIPIENTS,
         socketTimeoutMs: env.SMTP_IDLE_TIMEOUT_MS,
+        pace: { commandMs: env.SMTP_COMMAND_TIMEOUT_MS, dataMs: env.SMTP_DATA_TIMEOUT_MS, dataMinBytesPerSecond: env.SMTP_DATA_MIN_RATE },
         router: new RecipientRouter(config.brands, tokens),
         limits: new SmtpRateLimits(producer, {
           connectionsPerMinutePerIp: env.RATE_LIMIT_IP_PER_MINUTE,
+          openSessionsPerIp: env.SMTP_MAX_CLIENTS_PER_IP,
           messagesPerHourPerSender: env.RATE_LIMIT_SENDER_PER_HOUR,
           exempt: env.RATE_LIMIT_EXEMPT,
           prefix: env.QUEUE_PREFIX,
@@ -229,6 +231,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         db: db.prisma,
         cases: caseDeps,
         secrets: config.secrets,
+        maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
         now,
         logger,
         ready: async () => ({

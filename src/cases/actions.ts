@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Brand, Language } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { calendarForBrand } from '../deadlines/calendar.js';
+import { calendarForBrand, isLocalDate } from '../deadlines/calendar.js';
 import { DEADLINE_POLICIES } from '../deadlines/policies.js';
 import { openDeadline } from '../deadlines/schedule.js';
 import { settleDeadline } from '../deadlines/settle.js';
@@ -19,7 +19,7 @@ import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js
 import { settleTriage } from './triage.js';
 import { isEmailAddress, truncate } from '../lib/text.js';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine(isLocalDate, 'no such date');
 const address = z.string().trim().toLowerCase().refine(isEmailAddress, 'expected an e-mail address');
 
 /** What a specialist can do to a case, through the API or by email commands. */

@@ -1,5 +1,6 @@
 import type { CaseAction } from './actions.js';
 import { MEASURE_NAMES, type MeasureName } from './measures.js';
+import { isLocalDate } from '../deadlines/calendar.js';
 import { isEmailAddress } from '../lib/text.js';
 
 /** One `#` line at the top of a specialist's reply, understood. */
@@ -60,7 +61,7 @@ function parseLine(line: string, actor: string): Command | CommandError {
     }
     case 'extend': {
       const match = /^(\d{4}-\d{2}-\d{2})(?:\s+(.+))?$/.exec(args);
-      if (!match || Number.isNaN(Date.parse(match[1] as string))) return fail('#extend needs a date as YYYY-MM-DD, then an optional reason');
+      if (!match || !isLocalDate(match[1] as string)) return fail('#extend needs a date as YYYY-MM-DD, then an optional reason');
       return { kind: 'action', line, action: { action: 'extend', until: match[1] as string, reason: match[2]?.trim() || undefined } };
     }
     case 'resolve':

@@ -3,10 +3,11 @@ import { customersOfCase } from './parties.js';
 
 /**
  * Who may write to a case's reply address besides staff: its complainant and
- * the customers heard in it. Null when there is no such case.
+ * the customers heard in it; and the brand whose domains the address lives at.
+ * Null when there is no such case.
  */
-export async function writersOfCase(db: Db, ticket: string): Promise<{ complainant: string; customers: string[] } | null> {
-  const theCase = await db.case.findUnique({ where: { ticket }, select: { id: true, complainantAddress: true } });
+export async function writersOfCase(db: Db, ticket: string): Promise<{ brand: string; complainant: string; customers: string[] } | null> {
+  const theCase = await db.case.findUnique({ where: { ticket }, select: { id: true, brand: true, complainantAddress: true } });
   if (!theCase) return null;
-  return { complainant: theCase.complainantAddress, customers: await customersOfCase(db, theCase.id) };
+  return { brand: theCase.brand, complainant: theCase.complainantAddress, customers: await customersOfCase(db, theCase.id) };
 }

@@ -86,6 +86,13 @@ export const envSchema = z.object({
   SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).default(500),
   SMTP_MAX_RECIPIENTS: z.coerce.number().int().min(1).max(1000).default(50),
   SMTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A command line must be complete this long after its first byte, however many bytes trickle in. */
+  SMTP_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+  /** DATA must end this long after it began; and it must keep SMTP_DATA_MIN_RATE (bytes a second) after its first SMTP_COMMAND_TIMEOUT_MS. */
+  SMTP_DATA_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+  SMTP_DATA_MIN_RATE: z.coerce.number().int().min(1).default(1024),
+  /** Sessions one client IP may hold open at once on one listener (RATE_LIMIT_EXEMPT ranges are not counted). */
+  SMTP_MAX_CLIENTS_PER_IP: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   RATE_LIMIT_SENDER_PER_HOUR: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_EXEMPT: z
@@ -101,6 +108,8 @@ export const envSchema = z.object({
       }
       return entries;
     }),
+  /** Largest HTTP request body (JSON to the API); larger ones get 413 before they are read. */
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   /** Messages above this are written to the database in pieces of this size while they arrive. */
   SMTP_SPOOL_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),

@@ -27,6 +27,11 @@ export interface ExcludedDay {
 }
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A date of the calendar written YYYY-MM-DD: not 2026-02-30, not 2026-99-99. */
+export function isLocalDate(value: string): boolean {
+  return LOCAL_DATE.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid;
+}
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
 

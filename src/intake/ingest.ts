@@ -15,9 +15,9 @@ import { classifySender } from './sender-policy.js';
 import { receiveMessage, type ChunkStore, type ReceivedMessage } from './spool.js';
 import { forgetInbound, type InboundStore } from './store.js';
 
-/** Who may write to a case reply address, besides the brand's staff. */
+/** Who may write to a case reply address, besides the brand's staff, and the case's brand. */
 export interface CaseDirectory {
-  writers(ticket: string): Promise<{ complainant: string; customers: string[] } | null>;
+  writers(ticket: string): Promise<{ brand: string; complainant: string; customers: string[] } | null>;
 }
 
 export interface IngestDeps {
@@ -157,7 +157,7 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
   if (route.type === 'case') {
     const sender = identity.address;
     const writers = await temporaryOnFailure('database', () => deps.cases.writers(route.ticket));
-    const allowed = writers && (sender === writers.complainant || writers.customers.includes(sender) || isStaff(brand, sender));
+    const allowed = writers?.brand === route.brandId && (sender === writers.complainant || writers.customers.includes(sender) || isStaff(brand, sender));
     if (!allowed) refuse(smtpErrors.notCaseParticipant());
   }
 

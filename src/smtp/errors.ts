@@ -29,7 +29,18 @@ export const smtpErrors = {
   badCaseAddress: () => new SmtpError(550, '5.1.1', 'No such case address', 'bad_case_address'),
   messageTooBig: (limit: number) =>
     new SmtpError(552, '5.3.4', `Message too big: the limit is ${limit} bytes`, 'message_too_big'),
-  tooManyRecipients: () => new SmtpError(452, '4.5.3', 'Too many recipients', 'too_many_recipients'),
+  tooManyRecipients: (limit: number) =>
+    new SmtpError(452, '4.5.3', `Too many recipients: at most ${limit} per message; send the others in a new transaction`, 'too_many_recipients'),
+  /** A client that keeps sending RCPT long after its 452 is no MTA (RFC 5321 4.5.3.1.10). */
+  recipientFlood: () =>
+    new SmtpError(421, '4.5.3', 'Too many recipient commands after being told the limit; closing the connection', 'recipient_flood'),
+  // Slow clients: 421 closes the connection; what was under way was not accepted, so the sender retries it.
+  commandTooSlow: (ms: number) =>
+    new SmtpError(421, '4.4.2', `Command line not completed within ${seconds(ms)}; closing the connection`, 'command_too_slow'),
+  dataTooSlow: (bytesPerSecond: number) =>
+    new SmtpError(421, '4.4.2', `Message data arrived slower than ${bytesPerSecond} bytes a second; closing the connection, please try again`, 'data_too_slow'),
+  dataTooLong: (ms: number) =>
+    new SmtpError(421, '4.4.2', `Message data not completed within ${seconds(ms)}; closing the connection, please try again`, 'data_too_long'),
   /** Database, queue or anything else of ours that failed: the sender retries. */
   temporary: (what: string) => new SmtpError(451, '4.3.0', `Temporary local problem (${what}), please try again later`, 'temporary_failure'),
   dnsTemporary: () =>
@@ -89,4 +100,9 @@ export const smtpErrors = {
 function shown(value: string): string {
   const ascii = value.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length > 80 ? `${ascii.slice(0, 77)}...` : ascii;
+}
+
+function seconds(ms: number): string {
+  const value = Math.round(ms / 100) / 10;
+  return `${value} second${value === 1 ? '' : 's'}`;
 }

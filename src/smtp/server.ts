@@ -1,9 +1,12 @@
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../lib/logger.js';
 import type { CaseDirectory, IngestInput, IngestOutcome } from '../intake/ingest.js';
+import { Envelopes } from './envelope.js';
 import { SmtpError, smtpErrors } from './errors.js';
 import type { SmtpRateLimits } from './limits.js';
+import { SessionPace, type PaceOptions } from './pace.js';
 import type { Route, RecipientRouter } from './recipients.js';
 
 export interface SmtpHooks {
@@ -11,6 +14,8 @@ export interface SmtpHooks {
   onAccepted?(outcome: IngestOutcome): void;
   /** Every refusal or temporary failure answered during a session. */
   onRefused?(error: SmtpError): void;
+  /** Sessions open on this listener, whenever the number changes. */
+  onOpenSessions?(count: number): void;
 }
 
 export interface SmtpListenerOptions {
@@ -20,8 +25,11 @@ export interface SmtpListenerOptions {
   maxMessageBytes: number;
   tls: { key: Buffer; cert: Buffer };
   maxClients: number;
+  /** RCPT commands per transaction, a repeated address counted each time. */
   maxRecipients: number;
   socketTimeoutMs: number;
+  /** How slowly a client may send a command line, and DATA. */
+  pace: PaceOptions;
   router: RecipientRouter;
   limits?: SmtpRateLimits;
   cases: CaseDirectory;
@@ -47,7 +55,7 @@ export interface SmtpListener {
  */
 export async function startSmtpListener(options: SmtpListenerOptions): Promise<SmtpListener> {
   const { logger, hooks = {} } = options;
-  const routesByEnvelope = new WeakMap<object, Route[]>();
+  const envelopes = new Envelopes(options.maxRecipients);
   let closing = false;
   let inFlight = 0;
   const remote = (session: SMTPServerSession) => session.remoteAddress.replace(/^::ffff:/, '');
@@ -58,6 +66,11 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     hooks.onRefused?.(smtpError);
     callback(smtpError);
   };
+
+  const pace = new SessionPace(options.pace, {
+    onCut: (error) => hooks.onRefused?.(error),
+    onWatched: (count) => hooks.onOpenSessions?.(count),
+  });
 
   const server = new SMTPServer({
     name: options.hostname,
@@ -72,7 +85,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     disabledCommands: ['AUTH'],
     disableReverseLookup: true,
     maxClients: options.maxClients,
-    maxRecipients: options.maxRecipients,
+    // Not smtp-server's maxRecipients: it counts distinct addresses (see envelope.ts).
     socketTimeout: options.socketTimeoutMs,
     // close() itself waits for messages under way; what is still connected after
     // that is idle, and gets its 421 at once rather than holding the exit.
@@ -82,11 +95,23 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     onConnect(session, callback) {
       if (closing) return answer(callback, smtpErrors.shuttingDown(), 'connect');
       hooks.onSession?.();
-      if (!options.limits) return callback();
-      options.limits.connection(remote(session)).then(
-        () => callback(),
-        (error: unknown) => answer(callback, error, 'connect'),
-      );
+      const letIn = () => {
+        pace.watch(session);
+        callback();
+      };
+      if (!options.limits) return letIn();
+      options.limits.connection(remote(session), session.id).then(letIn, (error: unknown) => answer(callback, error, 'connect'));
+    },
+
+    onSecure(socket, session, callback) {
+      // After the callback smtp-server reads the TLS socket, and the pace watch follows it.
+      callback();
+      pace.secured(session.id, socket);
+    },
+
+    onClose(session) {
+      options.limits?.closed(session.id);
+      pace.forget(session.id);
     },
 
     onMailFrom(address, session, callback) {
@@ -100,30 +125,40 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
 
     onRcptTo(address, session, callback) {
       if (closing) return answer(callback, smtpErrors.shuttingDown(), 'rcpt');
+      const overLimit = envelopes.countRcpt(session);
+      if (overLimit) return answer(callback, overLimit, 'rcpt');
       const route = options.router.route(address.address);
       if (route instanceof SmtpError) return answer(callback, route, 'rcpt');
       const accept = () => {
-        const routes = routesByEnvelope.get(session.envelope) ?? [];
-        routes.push(route);
-        routesByEnvelope.set(session.envelope, routes);
+        envelopes.accept(session, route);
         callback();
       };
       if (route.type === 'mailbox') return accept();
+      // A case address is good only at its own case's brand: the token names the
+      // ticket, not the domain, and another brand would open a new case instead.
       options.cases.writers(route.ticket).then(
-        (writers) => (writers ? accept() : answer(callback, smtpErrors.badCaseAddress(), 'rcpt')),
+        (writers) => (writers?.brand === route.brandId ? accept() : answer(callback, smtpErrors.badCaseAddress(), 'rcpt')),
         (error: unknown) => answer(callback, smtpErrors.temporary('database'), `rcpt: ${String(error)}`),
       );
     },
 
     onData(stream, session, callback) {
       inFlight += 1;
+      pace.dataStarted(session.id);
+      const ended = () => pace.dataEnded(session.id);
+      stream.once('end', ended);
+      stream.once('close', ended);
       options
-        .ingest(ingestInput(stream, session, routesByEnvelope.get(session.envelope) ?? []))
+        .ingest(ingestInput(stream, session, envelopes.routes(session)))
         .then((outcome) => {
+          pace.replied(session.id);
           hooks.onAccepted?.(outcome);
           callback(null, `2.6.0 Queued as ${outcome.id}${outcome.kind === 'duplicate' ? ' (already received)' : ''}`);
         })
-        .catch((error: unknown) => answer(callback, error, 'data'))
+        .catch((error: unknown) => {
+          pace.replied(session.id);
+          answer(callback, error, 'data');
+        })
         .finally(() => {
           inFlight -= 1;
         });
@@ -131,6 +166,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   });
 
   server.on('error', (error) => logger.warn({ err: error }, 'SMTP connection error'));
+  server.server.on('connection', (socket: Socket) => pace.socketAccepted(socket));
   server.listen(options.port, options.host);
   await once(server.server, 'listening');
   const address = server.server.address();

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CaseDeps } from '../cases/context.js';
 import { actionsApi } from './api/actions.js';
 import { casesApi } from './api/cases.js';
+import { limitBody, refuseUnstorableUrl } from './api/input.js';
 import { managedApi } from './api/managed.js';
 import { adminAuth, apiAuth } from './auth.js';
 
@@ -13,6 +14,8 @@ export interface WebDeps {
   db: Db;
   cases: CaseDeps;
   secrets: { API_TOKEN: string; ADMIN_PASSWORD: string };
+  /** Largest request body taken (413 beyond). */
+  maxBodyBytes: number;
   now: () => Date;
   logger: Logger;
   /** Database and Redis answer: what /readyz reports. */
@@ -46,6 +49,9 @@ export function createWebApp(deps: WebDeps): Hono {
     }),
   );
 
+  // Every body, API or dashboard, is bounded before anything reads it.
+  app.use('*', limitBody(deps.maxBodyBytes));
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks = await deps.ready();
@@ -54,6 +60,7 @@ export function createWebApp(deps: WebDeps): Hono {
   });
 
   app.use('/api/*', api);
+  app.use('/api/*', refuseUnstorableUrl);
   app.route('/api', casesApi(deps));
   app.route('/api', actionsApi(deps.cases));
   app.route('/api', managedApi(deps));

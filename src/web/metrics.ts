@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestOutcome } from '../intake/ingest.js';
 import type { SmtpError } from '../smtp/errors.js';
 import type { QueueName } from '../queue/queues.js';
@@ -9,6 +9,7 @@ export interface Metrics {
     onSession(): void;
     onAccepted(outcome: IngestOutcome): void;
     onRefused(error: SmtpError): void;
+    onOpenSessions(count: number): void;
   };
   workerHooks: {
     onCompleted(queue: QueueName, durationMs: number): void;
@@ -22,6 +23,7 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'abuse_desk_process_' });
   const sessions = new Counter({ name: 'abuse_desk_smtp_sessions_total', help: 'SMTP sessions opened', registers: [registry] });
   const accepted = new Counter({ name: 'abuse_desk_smtp_accepted_total', help: 'Messages accepted with 250', labelNames: ['outcome'], registers: [registry] });
+  const open = new Gauge({ name: 'abuse_desk_smtp_sessions_open', help: 'SMTP sessions open on this process', registers: [registry] });
   const refused = new Counter({ name: 'abuse_desk_smtp_refusals_total', help: 'SMTP replies refusing or deferring, by reason', labelNames: ['reason', 'code'], registers: [registry] });
   const durations = new Histogram({
     name: 'abuse_desk_job_duration_seconds',
@@ -37,6 +39,7 @@ export function createMetrics(): Metrics {
       onSession: () => sessions.inc(),
       onAccepted: (outcome) => accepted.inc({ outcome: outcome.kind }),
       onRefused: (error) => refused.inc({ reason: error.reason, code: String(error.responseCode) }),
+      onOpenSessions: (count) => open.set(count),
     },
     workerHooks: {
       onCompleted: (queue, durationMs) => durations.observe({ queue }, durationMs / 1000),

@@ -26,6 +26,9 @@ describe('specialist command lines', () => {
   it.each([
     ['#frobnicate', /unknown command "#frobnicate"/],
     ['#extend tomorrow', /YYYY-MM-DD/],
+    // Date.parse takes it (as 2 March); the calendar does not.
+    ['#extend 2026-02-30', /YYYY-MM-DD/],
+    ['#extend 2026-99-99', /YYYY-MM-DD/],
     ['#assign', /needs "me" or an address/],
     ['#assign not-an-address', /not an e-mail address/],
     ['#action nuke-domain x.example', /unknown measure "nuke-domain"/],

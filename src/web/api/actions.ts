@@ -4,6 +4,7 @@ import { actionSchema, ActionConflict, CaseNotFound, runCaseAction } from '../..
 import type { CaseDeps } from '../../cases/context.js';
 import { InvalidTransitionError } from '../../cases/state.js';
 import { caseView } from '../../cases/view.js';
+import { readJson } from './input.js';
 
 const bodySchema = z.intersection(actionSchema, z.object({ actor: z.string().trim().min(1).max(320).optional() }));
 
@@ -11,13 +12,9 @@ const bodySchema = z.intersection(actionSchema, z.object({ actor: z.string().tri
 export function actionsApi(deps: CaseDeps) {
   const api = new Hono();
   api.post('/cases/:ticket/actions', async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'the body must be JSON' }, 400);
-    }
-    const parsed = bodySchema.safeParse(body);
+    const json = await readJson(c);
+    if (json instanceof Response) return json;
+    const parsed = bodySchema.safeParse(json.body);
     if (!parsed.success) {
       return c.json({ error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') }, 400);
     }

@@ -11,14 +11,12 @@ import {
   upsertManagedRanges,
   validateRows,
 } from '../../managed/records.js';
+import { readJson } from './input.js';
 
 async function jsonArray(c: Context): Promise<unknown[] | Response> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    return c.json({ error: 'the body must be JSON' }, 400);
-  }
+  const json = await readJson(c);
+  if (json instanceof Response) return json;
+  const { body } = json;
   if (!Array.isArray(body)) return c.json({ error: 'the body must be a JSON array' }, 400);
   if (body.length > 10_000) return c.json({ error: 'at most 10000 entries per request' }, 400);
   return body;
