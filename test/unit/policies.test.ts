@@ -34,8 +34,24 @@ const twoStep = brandWith('two-step');
 const at = (iso: string) => new Date(iso);
 
 describe('deadline kinds', () => {
-  it('are the five the case model stores', () => {
-    expect(DEADLINE_KINDS).toEqual(['acknowledge', 'respond', 'escalation_window', 'final_response', 'customer_response']);
+  it('are the seven the case model stores: the complaint procedure, the hearing, and the DNS-abuse clock', () => {
+    expect(DEADLINE_KINDS).toEqual(['acknowledge', 'respond', 'escalation_window', 'final_response', 'customer_response', 'review', 'mitigate']);
+  });
+});
+
+describe('the DNS-abuse clock (ICANN 2024 advisory)', () => {
+  const received = at('2026-12-23T15:00:00Z'); // Wednesday before Christmas, 16:00 in Berlin
+
+  it('reviews within 24 hours and decides within 2 working days by default', () => {
+    expect(dueAt(standard, 'review', received)).toEqual(at('2026-12-24T15:00:00Z'));
+    // Thu 24 (1), 25 and 26 holidays, weekend, Mon 28 (2)
+    expect(dueAt(standard, 'mitigate', received)).toEqual(at('2026-12-28T22:59:59.999Z'));
+  });
+
+  it('takes the brand’s own figures', () => {
+    const brand = brandWith('standard', '    dnsAbuse: { reviewHours: 4, decisionWorkingDays: 1, newDomainDays: 10 }');
+    expect(dueAt(brand, 'review', received)).toEqual(at('2026-12-23T19:00:00Z'));
+    expect(dueAt(brand, 'mitigate', received)).toEqual(at('2026-12-24T22:59:59.999Z'));
   });
 });
 
