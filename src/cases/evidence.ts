@@ -24,6 +24,7 @@ export async function collectEvidence(raw: Buffer, brand: Brand, reporter: strin
       trustedRelays: brand.trustedRelays,
       lookup: managedLookupLoader(deps.db, brand),
       ownDomains: [...brand.domains, ...(reporterDomain ? [reporterDomain] : [])],
+      reporter,
       blocklists: deps.blocklists,
       newDomainDays: brand.dnsAbuse.newDomainDays,
       accountHistory: accountHistoryLoader(deps.db, deps.now),

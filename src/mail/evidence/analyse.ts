@@ -16,6 +16,8 @@ export interface AnalyseOptions {
   resolver: Resolver;
   /** CIDRs of relays whose Received lines we believe (the recipient's side). */
   trustedRelays: string[];
+  /** Registrable domains of the reporter's own mail provider (their domain, their MX hosts'). */
+  providerDomains?: string[];
   now?: Date;
   timeoutMs?: number;
 }
@@ -84,7 +86,8 @@ export async function analyseReportedMessage(input: Buffer, opts: AnalyseOptions
   const now = opts.now ?? new Date();
   const fields = headerFields(raw);
   const receivedChain = values(fields, 'received').slice(0, MAX_HOPS).map(parseReceived);
-  const origin = originOf(receivedChain, opts.trustedRelays);
+  const provider = new Set(opts.providerDomains ?? []);
+  const origin = originOf(receivedChain, opts.trustedRelays, (host) => provider.has(registrable(host)));
   const returnPath = bareAddress(first(fields, 'return-path'));
   const envelopeDomain = addressDomain(returnPath);
 

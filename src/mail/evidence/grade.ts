@@ -1,6 +1,7 @@
 import { matchCidr } from './ip.js';
 import type {
   AbuseType,
+  DomainRole,
   EvidenceDomain,
   EvidenceGrade,
   GradedDomain,
@@ -82,13 +83,25 @@ function gradeOrigin(ip: string, source: GradedOrigin['source'], lookup: Managed
   return { ...base, conclusive: true, reason: `sent from ${ip} in ${where}` };
 }
 
-/** One entry per (domain, role); conclusive wins. */
+// When a domain appears in several roles, the one it is graded by: what it did in the message first.
+const ROLE_STRENGTH: Record<DomainRole, number> = { advertised: 3, sender: 2, reported: 1, infrastructure: 0 };
+
+function strength(entry: GradedDomain): number {
+  return (entry.conclusive ? 100 : 0) + (entry.managed ? 10 : 0) + ROLE_STRENGTH[entry.role];
+}
+
+/**
+ * One entry per domain, graded by its strongest role: a DKIM-verified managed
+ * sender domain stays conclusive when the same domain also names a server in
+ * a Received line. The other roles it appeared in are listed with it.
+ */
 function mergeDomains(lists: GradedDomain[][]): GradedDomain[] {
   const merged = new Map<string, GradedDomain>();
   for (const entry of lists.flat()) {
-    const key = `${entry.role} ${entry.domain}`;
-    const seen = merged.get(key);
-    if (!seen || (!seen.conclusive && entry.conclusive)) merged.set(key, entry);
+    const seen = merged.get(entry.domain);
+    const roles = [...new Set([...(seen?.roles ?? (seen ? [seen.role] : [])), ...(entry.roles ?? [entry.role])])];
+    const best = !seen || strength(entry) > strength(seen) ? entry : seen;
+    merged.set(entry.domain, roles.length > 1 ? { ...best, roles } : best);
   }
   return [...merged.values()];
 }

@@ -1,3 +1,4 @@
+import { registrableDomain } from '../../intake/alignment.js';
 import { storableJson } from '../../lib/text.js';
 import { analyseReportedMessage } from './analyse.js';
 import { assessDomain, type AccountHistory, type DomainAssessment } from './assess.js';
@@ -45,6 +46,11 @@ export interface EvidenceDeps {
   lookup: ManagedLookup | ((candidates: { domains: string[]; ips: string[] }) => Promise<ManagedLookup>);
   /** Registrable domains a report never "names": the brand's own, the reporter's. */
   ownDomains?: string[];
+  /**
+   * The reporter's address: hops inside their own mail provider (their domain,
+   * their MX hosts) are not where a reported message came from.
+   */
+  reporter?: string;
   /** DNS blocklist zones (DNS_BLOCKLISTS). */
   blocklists?: readonly string[];
   /** A managed domain younger than this is newly registered (default 30). */
@@ -112,8 +118,22 @@ async function extract(raw: Buffer, limits: ExtractionLimits | undefined): Promi
   }
 }
 
+/** The reporter's registrable domain and those of its MX hosts; a failed lookup leaves just the first. */
+async function providerDomainsOf(reporter: string | undefined, resolver: Resolver): Promise<string[]> {
+  const domain = reporter ? registrableDomain(reporter.slice(reporter.lastIndexOf('@') + 1)) : null;
+  if (!domain) return [];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<unknown>((resolve) => {
+    timer = setTimeout(() => resolve([]), 3_000);
+  });
+  const answer = await Promise.race([resolver(domain, 'MX').catch(() => []), timeout]).finally(() => clearTimeout(timer));
+  const exchanges = Array.isArray(answer) ? answer.map((mx: { exchange?: unknown }) => (typeof mx?.exchange === 'string' ? registrableDomain(mx.exchange) : null)) : [];
+  return [...new Set([domain, ...exchanges.filter((d): d is string => d !== null)])];
+}
+
 async function analyseAll(extraction: ReportExtraction, deps: EvidenceDeps, problems: string[]): Promise<ReportedMessageEvidence[]> {
   const started = Date.now();
+  const providerDomains = extraction.messages.length > 0 ? await providerDomainsOf(deps.reporter, deps.resolver) : [];
   const budgetMs = deps.limits?.timeoutMs ?? 15_000;
   const analysed: ReportedMessageEvidence[] = [];
   if (extraction.messages.length > MAX_MESSAGES) problems.push(`${extraction.messages.length} reported messages, only the first ${MAX_MESSAGES} analysed`);
@@ -124,7 +144,7 @@ async function analyseAll(extraction: ReportExtraction, deps: EvidenceDeps, prob
       break;
     }
     try {
-      const evidence = await analyseReportedMessage(message.raw, { resolver: deps.resolver, trustedRelays: deps.trustedRelays, now: deps.now, timeoutMs });
+      const evidence = await analyseReportedMessage(message.raw, { resolver: deps.resolver, trustedRelays: deps.trustedRelays, providerDomains, now: deps.now, timeoutMs });
       analysed.push({ ...evidence, source: message.source, headersOnly: message.headersOnly });
       problems.push(...evidence.problems.map((p) => `message ${index + 1}: ${p}`));
     } catch (err) {

@@ -110,14 +110,20 @@ export function parseReceived(value: string): ReceivedHop {
 
 /**
  * Walking from the top (the hop nearest the recipient), the sending IP of the
- * first hop that is neither internal nor one of the trusted relays. Hops below
- * it were written by machines we cannot trust, so the walk stops there.
+ * first hop handed over from outside: not internal, not one of our trusted
+ * relays, and not a hop inside the reporter's own mail provider. A provider hop
+ * is one written by a provider host (`by`) about a provider host, as the
+ * receiving server's reverse lookup named it (the HELO name is the sender's
+ * claim and proves nothing). Hops below the origin were written by machines we
+ * cannot trust, so the walk stops there.
  */
-export function originOf(chain: ReceivedHop[], trustedRelays: readonly string[]): { ip: string; index: number } | null {
+export function originOf(chain: ReceivedHop[], trustedRelays: readonly string[], isProviderHost: (host: string) => boolean = () => false): { ip: string; index: number } | null {
   for (let index = 0; index < chain.length; index += 1) {
-    const ip = chain[index]?.ip;
+    const hop = chain[index];
+    const ip = hop?.ip;
     if (!ip || !isExternal(ip)) continue;
     if (matchCidr(ip, trustedRelays)) continue;
+    if (hop.by && hop.rdns && isProviderHost(hop.by) && isProviderHost(hop.rdns)) continue;
     return { ip, index };
   }
   return null;

@@ -195,7 +195,10 @@ export interface GradedDomain {
   domain: string;
   managed: boolean;
   account: string | null;
+  /** The role it is graded by, the strongest it appeared in. */
   role: DomainRole;
+  /** Every role it appeared in, when more than one. */
+  roles?: DomainRole[];
   conclusive: boolean;
   reason: string;
 }
