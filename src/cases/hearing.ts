@@ -102,6 +102,11 @@ function languageOf(language: string, brand: Brand): Language {
   return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : brand.defaultLanguage;
 }
 
+/** The evidence as the customer may see it: never who reported it. */
+export function evidenceForCustomer(evidence: CaseEvidence, theCase: Pick<Case, 'complainantAddress' | 'complainantName'>): string {
+  return withholdReporter(hearingEvidence(evidence), theCase);
+}
+
 /**
  * What the customer may see: the reported message's relevant headers and URLs,
  * and the URLs the report names, not who reported it.

@@ -3,11 +3,13 @@ import { UnrecoverableError } from 'bullmq';
 import type { Language } from '../config/brands.js';
 import { brandOf, inTransaction, type CaseDeps } from '../cases/context.js';
 import { caseEvidence } from '../cases/evidence.js';
+import { evidenceForCustomer } from '../cases/hearing.js';
 import { appendEvent } from '../cases/events.js';
 import type { MeasureName } from '../cases/measures.js';
 import { sendCaseMessage } from '../cases/messaging.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { summariseEvidence } from '../mail/evidence/index.js';
+import type { ReportAbuseType } from '../outbound/templates/types.js';
 
 export interface MeasureDeps {
   /** MEASURES_WEBHOOK_URL: used when a brand sets no measuresWebhook. */
@@ -71,9 +73,21 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
     await appendEvent(tx, { caseId: measure.caseId, type: 'measure_done', actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
     const account = measure.account ? await tx.account.findUnique({ where: { account: measure.account } }) : null;
     if (account) {
+      // The statement of reasons: what was found, on which evidence, which measure from when, how to contest.
+      const theCase = measure.case;
       await sendCaseMessage(
-        tx, effects, deps, measure.case, account.email.toLowerCase(), 'measure_applied', account.language as Language,
-        { ticket: measure.case.ticket, brandName: brand.name, measure: measure.measure as MeasureName, target: measure.target },
+        tx, effects, deps, theCase, account.email.toLowerCase(), 'measure_applied', account.language as Language,
+        {
+          ticket: theCase.ticket,
+          brandName: brand.name,
+          measure: measure.measure as MeasureName,
+          target: measure.target,
+          appliedAt: deps.now(),
+          timeZone: brand.timeZone,
+          ...(theCase.abuseType ? { abuseType: theCase.abuseType as ReportAbuseType } : {}),
+          ...(evidence ? { evidenceSummary: evidenceForCustomer(evidence, theCase) } : {}),
+          withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
+        },
         { kind: 'measure_applied', autoSubmitted: 'auto-generated', dedupeKey: `measure-applied:${measure.id}` },
       );
     }

@@ -54,7 +54,18 @@ const SAMPLES: { [N in TemplateName]: TemplateVars[N] } = {
     timeZone: TZ,
     withhold: [REPORTER],
   },
-  measure_applied: { ticket: TICKET, brandName: BRAND, measure: 'block-account', target: 'customer-4711' },
+  measure_applied: {
+    ticket: TICKET,
+    brandName: BRAND,
+    measure: 'suspend-domain',
+    target: 'shop.example',
+    appliedAt: DUE,
+    timeZone: TZ,
+    abuseType: 'phishing',
+    evidenceSummary: `Reported phishing URL: https://shop.example/login\nReported by ${REPORTER}`,
+    withhold: [REPORTER],
+  },
+  measure_lifted: { ticket: TICKET, brandName: BRAND, measure: 'suspend-domain', target: 'shop.example', liftedAt: DUE, timeZone: TZ, reason: 'the owner removed the page' },
   customer_cleanup: {
     ticket: TICKET,
     brandName: BRAND,
@@ -216,6 +227,21 @@ describe('incomplete_report for DNS abuse', () => {
 
   it('keeps asking for the spam message by default', () => {
     expect(render('incomplete_report', 'en').subject).toBe('Please send us the complete spam message');
+  });
+});
+
+describe('the statement of reasons (measure_applied)', () => {
+  it.each(LANGUAGES)('says what was found, on which evidence, which measure from when, and how to contest, never who reported (%s)', (language) => {
+    const { text } = render('measure_applied', language);
+    expect(text).toContain('shop.example');
+    expect(text).toContain('https://shop.example/login');
+    expect(text).toContain(DUE_TEXT[language]);
+    expect(text).not.toContain(REPORTER);
+    expect(text).toContain(`[${TICKET}]`);
+  });
+
+  it('still reads without evidence or date, as older measures have none', () => {
+    expect(render('measure_applied', 'en', { ticket: TICKET, brandName: BRAND, measure: 'block-account', target: 'customer-4711' }).text).toContain('blocking of the user account customer-4711');
   });
 });
 

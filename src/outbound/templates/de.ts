@@ -90,6 +90,8 @@ const abuseUse = (type: ReportAbuseType): string =>
     other: 'missbräuchlich',
   })[type];
 
+const concerningDe = (resource: string): string => (isIP(resource) !== 0 ? `Ihr Dienst unter ${resource}` : `Ihre Domain ${resource}`);
+
 export const de: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -249,10 +251,28 @@ export const de: LanguageTexts = {
 
   measure_applied: (v) => ({
     subject: `Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `nach Prüfung der Beschwerde mit der Ticketnummer ${v.ticket} haben wir ${v.abuseType && v.abuseType !== 'other' ? `festgestellt, dass ${concerningDe(v.target)} ${abuseUse(v.abuseType)} genutzt wurde; das verstößt gegen unsere Nutzungsbedingungen` : 'einen Verstoß gegen unsere Nutzungsbedingungen festgestellt'}. Um den Missbrauch zu beenden und eine Wiederholung zu verhindern, haben wir ${v.appliedAt && v.timeZone ? `am ${date(v.appliedAt, v.timeZone)} ` : ''}folgende Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}.`,
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && 'Unsere Entscheidung stützt sich auf folgende Nachweise (die meldende Person nennen wir nicht):',
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && verbatim(v.evidenceSummary),
+        'Die Entscheidung hat ein Mitglied unseres Abuse-Teams nach Prüfung der Nachweise getroffen; sie beruht nicht allein auf automatisierten Mitteln.',
+        `Halten Sie die Maßnahme für unberechtigt, können Sie ihr widersprechen: Antworten Sie auf diese E-Mail, lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen und begründen Sie Ihren Widerspruch mit allem, was Ihre Sicht stützt. Wir prüfen den Vorgang dann erneut und teilen Ihnen das Ergebnis mit. Ihr Recht, die Gerichte oder eine außergerichtliche Streitbeilegungsstelle anzurufen, bleibt davon unberührt.`,
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[Adresse entfernt]',
+    ),
+  }),
+
+  measure_lifted: (v) => ({
+    subject: `Maßnahme aufgehoben: ${measureNoun(v.measure, v.target)}`,
     text: paragraphs(
       customerGreeting,
-      `nach Prüfung der Beschwerde mit der Ticketnummer ${v.ticket} haben wir einen Verstoß gegen unsere Nutzungsbedingungen festgestellt. Um eine Wiederholung des Verstoßes zu verhindern, haben wir folgende Maßnahme umgesetzt: ${measureNoun(v.measure, v.target)}.`,
-      `Bei Fragen antworten Sie bitte auf diese E-Mail und lassen Sie die Ticketnummer [${v.ticket}] in der Betreffzeile stehen.`,
+      `wir haben am ${date(v.liftedAt, v.timeZone)} folgende Maßnahme zur Ticketnummer ${v.ticket} aufgehoben: ${measureNoun(v.measure, v.target)}.`,
+      v.reason && `Grund: ${v.reason}`,
+      replyHint(v.ticket),
       signature(v.brandName),
     ),
   }),

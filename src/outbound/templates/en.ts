@@ -74,6 +74,9 @@ const spamMessageMissing = (v: { ticket: string; brandName: string }): RenderedM
 const abuseNoun = (type: ReportAbuseType | undefined): string =>
   ({ phishing: 'phishing', malware: 'malware', botnet: 'botnet', pharming: 'pharming', spam: 'spam', other: 'reported' })[type ?? 'other'];
 
+const abuseUse = (type: ReportAbuseType): string =>
+  ({ phishing: 'phishing', malware: 'spreading malware', botnet: 'a botnet', pharming: 'pharming', spam: 'sending spam', other: 'abuse' })[type];
+
 export const en: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -231,10 +234,28 @@ export const en: LanguageTexts = {
 
   measure_applied: (v) => ({
     subject: `Measure applied: ${measureNoun(v.measure, v.target)}`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `Following our review of the complaint under ticket number ${v.ticket}, we have found ${v.abuseType && v.abuseType !== 'other' ? `that ${concerning(v.target)} was used for ${abuseUse(v.abuseType)}, in violation of our terms and conditions` : 'a violation of our terms and conditions'}. To stop it and prevent a recurrence, we have applied the following measure${v.appliedAt && v.timeZone ? ` on ${date(v.appliedAt, v.timeZone)}` : ''}: ${measureNoun(v.measure, v.target)}.`,
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && 'Our decision rests on the following evidence (the person who reported it is not named):',
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && verbatim(v.evidenceSummary),
+        'The decision was taken by a member of our abuse team after reviewing the evidence; it was not taken by automated means alone.',
+        `If you believe the measure is wrong, you can contest it: reply to this email, keeping the ticket number [${v.ticket}] in the subject line, and explain why, with anything that supports your view. We will review the case again and tell you the result. This does not affect your right to take the matter to the competent courts or to an out-of-court dispute settlement body.`,
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[address withheld]',
+    ),
+  }),
+
+  measure_lifted: (v) => ({
+    subject: `Measure lifted: ${measureNoun(v.measure, v.target)}`,
     text: paragraphs(
       customerGreeting,
-      `Following our review of the complaint under ticket number ${v.ticket}, we have found a violation of our terms and conditions. To prevent a recurrence, we have applied the following measure: ${measureNoun(v.measure, v.target)}.`,
-      `If you have any questions, please reply to this email and keep the ticket number [${v.ticket}] in the subject line.`,
+      `We have lifted the following measure under ticket number ${v.ticket} on ${date(v.liftedAt, v.timeZone)}: ${measureNoun(v.measure, v.target)}.`,
+      v.reason && `Reason: ${v.reason}`,
+      replyHint(v.ticket),
       signature(v.brandName),
     ),
   }),

@@ -82,6 +82,8 @@ const abuseUse = (type: ReportAbuseType): string =>
     other: 'de manière abusive',
   })[type];
 
+const concerningFr = (resource: string): string => (isIP(resource) !== 0 ? `votre service à l'adresse ${resource}` : `votre nom de domaine ${resource}`);
+
 export const fr: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -244,10 +246,28 @@ export const fr: LanguageTexts = {
 
   measure_applied: (v) => ({
     subject: `Mesure appliquée : ${measureNoun(v.measure, v.target)}`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `À l'issue de notre examen de la plainte enregistrée sous le numéro de ticket ${v.ticket}, nous avons ${v.abuseType && v.abuseType !== 'other' ? `constaté que ${concerningFr(v.target)} était utilisé ${abuseUse(v.abuseType)}, en violation de nos conditions générales` : 'constaté une violation de nos conditions générales'}. Afin de faire cesser l'abus et d'éviter qu'il ne se reproduise, nous avons appliqué ${v.appliedAt && v.timeZone ? `le ${date(v.appliedAt, v.timeZone)} ` : ''}la mesure suivante : ${measureNoun(v.measure, v.target)}.`,
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && "Notre décision repose sur les éléments suivants (la personne à l'origine du signalement n'est pas nommée) :",
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && verbatim(v.evidenceSummary),
+        "La décision a été prise par un membre de notre équipe chargée des abus après examen des éléments ; elle ne résulte pas uniquement de moyens automatisés.",
+        `Si vous estimez cette mesure injustifiée, vous pouvez la contester : merci de répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet et d'expliquer vos raisons, avec tout élément à l'appui. Nous réexaminerons le dossier et vous informerons du résultat. Cela n'affecte pas votre droit de saisir les juridictions compétentes ou un organisme de règlement extrajudiciaire des litiges.`,
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[adresse masquée]',
+    ),
+  }),
+
+  measure_lifted: (v) => ({
+    subject: `Mesure levée : ${measureNoun(v.measure, v.target)}`,
     text: paragraphs(
       customerGreeting,
-      `À l'issue de notre examen de la plainte enregistrée sous le numéro de ticket ${v.ticket}, nous avons constaté une violation de nos conditions générales. Afin d'éviter qu'elle ne se reproduise, nous avons appliqué la mesure suivante : ${measureNoun(v.measure, v.target)}.`,
-      `Pour toute question, merci de répondre à cet e-mail en conservant le numéro de ticket [${v.ticket}] dans l'objet.`,
+      `Nous avons levé le ${date(v.liftedAt, v.timeZone)} la mesure suivante, liée au numéro de ticket ${v.ticket} : ${measureNoun(v.measure, v.target)}.`,
+      v.reason && `Motif : ${v.reason}`,
+      replyHint(v.ticket),
       signature(v.brandName),
     ),
   }),

@@ -82,6 +82,8 @@ const abuseUse = (type: ReportAbuseType): string =>
     other: 'voor misbruik',
   })[type];
 
+const concerningNl = (resource: string): string => (isIP(resource) !== 0 ? `uw dienst op ${resource}` : `uw domeinnaam ${resource}`);
+
 export const nl: LanguageTexts = {
   acknowledgement: (v) => {
     if (v.caseKind === 'feedback') {
@@ -240,10 +242,28 @@ export const nl: LanguageTexts = {
 
   measure_applied: (v) => ({
     subject: `Maatregel uitgevoerd: ${measureNoun(v.measure, v.target)}`,
+    text: maskAddresses(
+      paragraphs(
+        customerGreeting,
+        `Na onderzoek van de klacht met ticketnummer ${v.ticket} hebben wij ${v.abuseType && v.abuseType !== 'other' ? `vastgesteld dat ${concerningNl(v.target)} werd gebruikt ${abuseUse(v.abuseType)}, in strijd met onze algemene voorwaarden` : 'een overtreding van onze algemene voorwaarden vastgesteld'}. Om het misbruik te stoppen en herhaling te voorkomen, hebben wij ${v.appliedAt && v.timeZone ? `op ${date(v.appliedAt, v.timeZone)} ` : ''}de volgende maatregel uitgevoerd: ${measureNoun(v.measure, v.target)}.`,
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && 'Ons besluit berust op het volgende bewijs (wie het heeft gemeld, noemen wij niet):',
+        v.evidenceSummary !== undefined && v.evidenceSummary.trim() !== '' && verbatim(v.evidenceSummary),
+        'Het besluit is na beoordeling van het bewijs genomen door een medewerker van ons abuse-team; het berust niet uitsluitend op geautomatiseerde middelen.',
+        `Vindt u de maatregel onterecht, dan kunt u er bezwaar tegen maken: beantwoord deze e-mail, laat het ticketnummer [${v.ticket}] in de onderwerpregel staan en licht uw bezwaar toe met alles wat uw standpunt ondersteunt. Wij beoordelen de zaak dan opnieuw en laten u de uitkomst weten. Dit laat uw recht onverlet om de zaak voor te leggen aan de bevoegde rechter of aan een instantie voor buitengerechtelijke geschillenbeslechting.`,
+        signature(v.brandName),
+      ),
+      v.withhold ?? [],
+      '[adres verwijderd]',
+    ),
+  }),
+
+  measure_lifted: (v) => ({
+    subject: `Maatregel opgeheven: ${measureNoun(v.measure, v.target)}`,
     text: paragraphs(
       customerGreeting,
-      `Na onderzoek van de klacht met ticketnummer ${v.ticket} hebben wij een overtreding van onze algemene voorwaarden vastgesteld. Om herhaling te voorkomen, hebben wij de volgende maatregel uitgevoerd: ${measureNoun(v.measure, v.target)}.`,
-      `Hebt u vragen, beantwoord dan deze e-mail en laat het ticketnummer [${v.ticket}] in de onderwerpregel staan.`,
+      `Wij hebben op ${date(v.liftedAt, v.timeZone)} de volgende maatregel bij ticketnummer ${v.ticket} opgeheven: ${measureNoun(v.measure, v.target)}.`,
+      v.reason && `Reden: ${v.reason}`,
+      replyHint(v.ticket),
       signature(v.brandName),
     ),
   }),

@@ -113,7 +113,24 @@ export interface CustomerVars {
     /** The reporter's addresses: masked wherever they appear (a spam's To: header names the reporter). */
     withhold?: readonly string[];
   };
-  measure_applied: CaseVars & { measure: Measure; target: string };
+  /**
+   * The statement of reasons (EU Digital Services Act, Art. 17; ICANN's 2024
+   * advisory expects registrants to be told): what was found, on which
+   * evidence (never who reported it), which measure, from when, how to contest.
+   */
+  measure_applied: CaseVars & {
+    measure: Measure;
+    target: string;
+    /** When the platform carried it out. */
+    appliedAt?: Date;
+    timeZone?: string;
+    abuseType?: ReportAbuseType;
+    /** Inserted verbatim, after the addresses in `withhold` are masked. */
+    evidenceSummary?: string;
+    withhold?: readonly string[];
+  };
+  /** A measure reversed (`#lift`): the holder is told, with the reason when one was given. */
+  measure_lifted: CaseVars & { measure: Measure; target: string; liftedAt: Date; timeZone: string; reason?: string };
   /**
    * A legitimate site that appears compromised: its owner (and our hosting
    * customer, when we host it) is asked to clean it up; nothing is suspended.
