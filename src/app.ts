@@ -26,14 +26,8 @@ import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
 import { startSmtpListener, type SmtpListener } from './smtp/server.js';
 import { loadTls } from './smtp/tls.js';
-import { createWebApp } from './web/app.js';
-import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
 import { sqlChunkStore } from './intake/spool.js';
-import { deadlinesProcessor } from '../workers/deadlines.js';
-import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
-import { measuresExhausted, measuresProcessor } from '../workers/measures.js';
-import { outboundExhausted, outboundProcessor } from '../workers/outbound.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -178,6 +172,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (roles.includes('worker')) {
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');
+      const { deadlinesProcessor, intakeExhausted, intakeProcessor, measuresExhausted, measuresProcessor, outboundExhausted, outboundProcessor } = await loadWorkerRole();
       const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
       workers.push(
         startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
@@ -224,6 +219,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let http: Server | undefined;
     if (roles.includes('web')) {
+      const { createWebApp, mountDashboard } = await loadWebRole();
       const app = createWebApp({
         db: db.prisma,
         cases: caseDeps,
@@ -262,6 +258,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     await closeAll(front, back, 10_000, logger);
     throw error;
   }
+}
+
+/**
+ * A role's own code is loaded only by a process that runs it: an SMTP-only
+ * process carries neither the dashboard nor the case workers (docs/performance.md).
+ */
+async function loadWorkerRole() {
+  const [deadlines, intake, measures, outbound] = await Promise.all([
+    import('../workers/deadlines.js'),
+    import('../workers/intake.js'),
+    import('../workers/measures.js'),
+    import('../workers/outbound.js'),
+  ]);
+  return { ...deadlines, ...intake, ...measures, ...outbound };
+}
+
+async function loadWebRole() {
+  const [{ createWebApp }, { mountDashboard }] = await Promise.all([import('./web/app.js'), import('./web/mount.js')]);
+  return { createWebApp, mountDashboard };
 }
 
 /**
