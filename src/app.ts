@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import type { Brand } from './config/brands.js';
 import type { AppConfig, Role } from './config/index.js';
 import type { CaseDeps } from './cases/context.js';
@@ -16,7 +15,7 @@ import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
 import { LoopMarker } from './outbound/loop-marker.js';
-import { outboxTransport, smtpTransport, type OutboundTransport } from './outbound/transport.js';
+import type { OutboundTransport } from './outbound/transport.js';
 import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
@@ -170,9 +169,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     let transport: OutboundTransport | undefined;
     const sweepDeps = { db: db.prisma, sql: db.runner, queues, brands, now, logger };
     if (roles.includes('worker')) {
+      const { deadlinesProcessor, intakeExhausted, intakeProcessor, measuresExhausted, measuresProcessor, outboundExhausted, outboundProcessor, outboxTransport, smtpTransport } =
+        await loadWorkerRole();
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');
-      const { deadlinesProcessor, intakeExhausted, intakeProcessor, measuresExhausted, measuresProcessor, outboundExhausted, outboundProcessor } = await loadWorkerRole();
       const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
       workers.push(
         startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
@@ -219,7 +219,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let http: Server | undefined;
     if (roles.includes('web')) {
-      const { createWebApp, mountDashboard } = await loadWebRole();
+      const { createWebApp, mountDashboard, serve } = await loadWebRole();
       const app = createWebApp({
         db: db.prisma,
         cases: caseDeps,
@@ -265,18 +265,19 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
  * process carries neither the dashboard nor the case workers (docs/performance.md).
  */
 async function loadWorkerRole() {
-  const [deadlines, intake, measures, outbound] = await Promise.all([
+  const [deadlines, intake, measures, outbound, transports] = await Promise.all([
     import('../workers/deadlines.js'),
     import('../workers/intake.js'),
     import('../workers/measures.js'),
     import('../workers/outbound.js'),
+    import('./outbound/transport.js'),
   ]);
-  return { ...deadlines, ...intake, ...measures, ...outbound };
+  return { ...deadlines, ...intake, ...measures, ...outbound, ...transports };
 }
 
 async function loadWebRole() {
-  const [{ createWebApp }, { mountDashboard }] = await Promise.all([import('./web/app.js'), import('./web/mount.js')]);
-  return { createWebApp, mountDashboard };
+  const [{ createWebApp }, { mountDashboard }, { serve }] = await Promise.all([import('./web/app.js'), import('./web/mount.js'), import('@hono/node-server')]);
+  return { createWebApp, mountDashboard, serve };
 }
 
 /**
