@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 
 /** What `npm run bench -- [flags]` asks for, validated once. */
 export interface BenchOptions {
-  mode: 'throughput' | 'rate' | 'big';
+  mode: 'throughput' | 'rate' | 'big' | 'idle';
   messages: number;
   connections: number;
   /** Open-loop mode: messages offered per second, for `duration` seconds. */
@@ -40,6 +40,9 @@ export const USAGE = `npm run bench -- [options]
                       a few thousand messages to be optimised; 0 counts everything)
   --window S          with --rate: also report p99 for the messages due in each S s of the run (default 5)
   --big               send one 25 MiB message and report the product's RSS growth
+  --idle              start each role alone (all roles on the embedded database, first start and
+                      restart; all roles, smtp, worker and web on PostgreSQL), send nothing, and
+                      report the time to ready and the idle RSS (median and max over 20 s, 10 s after ready)
   --database postgres use a fresh schema in PostgreSQL instead of the embedded database
   --split             two smtp, two worker and one web process against PostgreSQL
   --no-ceiling        skip the bare smtp-server ceiling run
@@ -67,6 +70,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       window: { type: 'string' },
       warmup: { type: 'string' },
       big: { type: 'boolean', default: false },
+      idle: { type: 'boolean', default: false },
       database: { type: 'string' },
       split: { type: 'boolean', default: false },
       'no-ceiling': { type: 'boolean', default: false },
@@ -96,6 +100,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if ((values.rate === undefined) !== (values.duration === undefined)) throw new Error('--rate and --duration go together');
   if ((values.window ?? values.warmup) !== undefined && values.rate === undefined) throw new Error('--window and --warmup go with --rate');
   if (values.big && values.rate !== undefined) throw new Error('--big and --rate are separate runs');
+  if (values.idle && (values.big || values.rate !== undefined || values.split || values.database !== undefined)) {
+    throw new Error('--idle is a run of its own: it starts every role and both databases itself');
+  }
   if (values['db-stats'] && database !== 'embedded') throw new Error('--db-stats looks at the embedded database only');
 
   const rate = positive('rate', values.rate, 0);
@@ -103,7 +110,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const warmup = values.warmup === undefined ? (values.rate === undefined ? 0 : 20) : Number(values.warmup);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected 0 or more seconds, got "${values.warmup}"`);
   return {
-    mode: values.big ? 'big' : values.rate !== undefined ? 'rate' : 'throughput',
+    mode: values.idle ? 'idle' : values.big ? 'big' : values.rate !== undefined ? 'rate' : 'throughput',
     messages: values.rate !== undefined ? Math.round(rate * (warmup + duration)) : Math.round(positive('messages', values.messages, 20_000)),
     connections: Math.round(positive('connections', values.connections, 100)),
     rate,

@@ -3,7 +3,7 @@ import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { BenchError, sleep, withTimeout } from './util.js';
 
 /**
- * Child processes of the bench (the product, the ceiling): started with tsx,
+ * Child processes of the bench (the product, the ceiling): started with node,
  * output kept in a log file and the last lines in memory, memory and CPU read
  * from /proc, and every one of them stopped when the bench ends however it ends.
  */
@@ -31,14 +31,16 @@ export interface SpawnOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   logFile: string;
-  /** Extra flags for node itself, after tsx is loaded (so `--import x.ts` works), e.g. --cpu-prof. */
+  /** Extra flags for node itself, e.g. --cpu-prof; after the tsx loader when one is needed (so `--import x.ts` works). */
   nodeArgs?: string[];
   /** Called with every line of output (readiness checks). */
   onLine?(line: string): void;
 }
 
 export function spawnNode(name: string, script: string, args: string[], options: SpawnOptions): NodeChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), script, ...args], {
+  // TypeScript (the bench's own helpers) needs the tsx loader; the product runs compiled, as `npm start` runs it.
+  const loader = [script, ...(options.nodeArgs ?? [])].some((arg) => arg.endsWith('.ts')) ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, ...(options.nodeArgs ?? []), script, ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

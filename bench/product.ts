@@ -7,13 +7,16 @@ import { spawnNode, waitUntilReady, type NodeChild } from './processes.js';
 import { freePort } from './util.js';
 
 /**
- * The product under test, started as a user would (`tsx src/main.ts`), either
+ * The product under test, started as `npm start` starts it (`node
+ * dist/src/main.js`, built from the sources first), either
  * as one process with every role and the database it was given, or split:
  * two SMTP listeners, two workers and one web process sharing PostgreSQL.
  */
 
 export const API_TOKEN = 'bench-api-token';
 const START_TIMEOUT_MS = 120_000;
+/** What `npm start` runs (package.json). */
+export const PRODUCT_ENTRY = 'dist/src/main.js';
 
 export interface ProductOptions {
   repoRoot: string;
@@ -40,7 +43,43 @@ export interface Product {
   stop(): Promise<Array<{ name: string; status: number | string }>>;
 }
 
-type Role = 'all' | 'smtp' | 'worker' | 'web';
+export type Role = 'all' | 'smtp' | 'worker' | 'web';
+
+/** The environment of one product process: every knob explicit, nothing inherited but PATH and HOME. */
+export function productEnv(options: {
+  dataDir: string;
+  smtpPort: number;
+  httpPort: number;
+  redisUrl: string;
+  queuePrefix: string;
+  dnsServer: string;
+  outboundUrl?: string;
+  databaseUrl?: string;
+  nodeOptions?: string | null;
+  logLevel?: string;
+}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    DATA_DIR: options.dataDir,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(options.smtpPort),
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(options.httpPort),
+    DNS_SERVERS: options.dnsServer,
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    API_TOKEN,
+    ADMIN_PASSWORD: 'bench-admin-password',
+    REPLY_TOKEN_SECRET: 'bench-reply-token-secret',
+    WEBHOOK_SECRET: 'bench-webhook-secret',
+    ...(options.outboundUrl ? { OUTBOUND_SMTP_URL: options.outboundUrl } : {}),
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+  };
+}
 
 export async function startProduct(options: ProductOptions): Promise<Product> {
   const layout: Array<{ name: string; role: Role }> = options.split
@@ -62,34 +101,14 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     if (smtpPort) smtpPorts.push(smtpPort);
     const dataDir = join(options.workDir, `data-${name}`);
     mkdirSync(dataDir, { recursive: true });
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: options.queuePrefix,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtpPort),
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(role === 'all' || role === 'web' ? httpPort : 0),
-      DNS_SERVERS: options.dnsServer,
-      OUTBOUND_SMTP_URL: options.outboundUrl,
-      LOG_LEVEL: 'warn',
-      API_TOKEN,
-      ADMIN_PASSWORD: 'bench-admin-password',
-      REPLY_TOKEN_SECRET: 'bench-reply-token-secret',
-      WEBHOOK_SECRET: 'bench-webhook-secret',
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-      ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
-    };
-    // One folder per process: the tsx loader thread writes a profile of its own next to the main thread's.
+    const env = productEnv({ ...options, dataDir, smtpPort, httpPort: role === 'all' || role === 'web' ? httpPort : 0 });
+    // One folder per process (with --db-stats, the tsx loader thread writes a profile of its own next to the main thread's).
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, name)}`] : [];
     if (options.dbStatsFile) {
       nodeArgs.push('--import', join(options.repoRoot, 'bench/db-stats.ts'));
       env.BENCH_DB_STATS_FILE = options.dbStatsFile;
     }
-    const child = spawnNode(name, 'src/main.ts', role === 'all' ? [] : ['--role', role], {
+    const child = spawnNode(name, PRODUCT_ENTRY, role === 'all' ? [] : ['--role', role], {
       cwd: options.repoRoot,
       env,
       logFile: join(options.workDir, `${name}.log`),

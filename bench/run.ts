@@ -11,6 +11,7 @@ import { bigComplaint, buildPool, type BenchMessage } from './messages.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { cpuBetween, cpuSnapshot, killAllNow, MemorySampler, readProc, stopAll, watchForCrash, type NodeChild } from './processes.js';
 import { startProduct, type Product } from './product.js';
+import { formatIdle, measureIdle } from './idle.js';
 import { formatProfile, monotonicUs, summariseProfile, type ProfileWindow } from './profile.js';
 import { formatResult, readDbStats, toJson, type AckSummary, type BenchResult, type BigSummary, type LoadSummary, type MachineCpu, type MemoryOverTime, type ProcessMemory } from './report.js';
 import { startSink, type MailSink } from '../test/support/mail-sink.js';
@@ -41,6 +42,7 @@ interrupted.catch(() => undefined);
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const runId = randomBytes(4).toString('hex');
+  if (options.mode === 'idle') return idleRun(options, runId);
   const workDir = mkdtempSync(join(tmpdir(), `abuse-desk-bench-${runId}-`));
   const result: BenchResult = {
     runId,
@@ -88,7 +90,7 @@ async function main(): Promise<number> {
     const cpuProfDir = options.cpuProf ? join(workDir, 'profiles') : undefined;
     if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
     const dbStatsFile = options.dbStats ? join(workDir, 'db-stats.json') : undefined;
-    say(`product: starting ${options.split ? 'five processes' : 'src/main.ts with every role (what npm start runs)'} with the ${options.database} database`);
+    say(`product: starting ${options.split ? 'five processes' : 'one process with every role (what npm start runs)'} with the ${options.database} database`);
     const product = await Promise.race([
       startProduct({ repoRoot: REPO_ROOT, workDir, split: options.split, databaseUrl, redisUrl: options.redisUrl, queuePrefix, dnsServer: dns.address, outboundUrl: sink.url, cpuProfDir, dbStatsFile, nodeOptions: options.nodeOptions }),
       interrupted,
@@ -124,6 +126,28 @@ async function main(): Promise<number> {
   }
   console.log(options.json ? toJson(result) : formatResult(result));
   return result.problems.length > 0 ? 1 : 0;
+}
+
+/** `--idle`: every role alone, no load; time to ready and resident memory at rest. */
+async function idleRun(options: BenchOptions, runId: string): Promise<number> {
+  const workDir = mkdtempSync(join(tmpdir(), `abuse-desk-bench-${runId}-`));
+  const dns = await startDnsServer({ zone: testZone() });
+  const settings = { settleSeconds: 10, sampleSeconds: 20, nodeOptions: options.nodeOptions };
+  try {
+    const figures = await Promise.race([
+      measureIdle({ ...settings, repoRoot: REPO_ROOT, workDir, redisUrl: options.redisUrl, postgresUrl: options.postgresUrl, runId, dnsServer: dns.address }, say),
+      interrupted,
+    ]);
+    console.log(options.json ? JSON.stringify({ runId, idle: figures, ...settings }, null, 2) : formatIdle(figures, settings));
+    rmSync(workDir, { recursive: true, force: true });
+    return 0;
+  } catch (error) {
+    say(`logs and data kept in ${workDir}`);
+    throw error;
+  } finally {
+    await stopAll();
+    await dns.stop();
+  }
 }
 
 /** Runs the load against some listeners while sampling the processes behind them; the product also waits for its acknowledgements. */

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import type { Brand } from './config/brands.js';
 import type { AppConfig, Role } from './config/index.js';
 import type { CaseDeps } from './cases/context.js';
@@ -16,7 +15,7 @@ import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
 import { LoopMarker } from './outbound/loop-marker.js';
-import { outboxTransport, smtpTransport, type OutboundTransport } from './outbound/transport.js';
+import type { OutboundTransport } from './outbound/transport.js';
 import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
@@ -26,14 +25,8 @@ import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
 import { startSmtpListener, type SmtpListener } from './smtp/server.js';
 import { loadTls } from './smtp/tls.js';
-import { createWebApp } from './web/app.js';
-import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
 import { sqlChunkStore } from './intake/spool.js';
-import { deadlinesProcessor } from '../workers/deadlines.js';
-import { intakeExhausted, intakeProcessor } from '../workers/intake.js';
-import { measuresExhausted, measuresProcessor } from '../workers/measures.js';
-import { outboundExhausted, outboundProcessor } from '../workers/outbound.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -179,6 +172,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     let transport: OutboundTransport | undefined;
     const sweepDeps = { db: db.prisma, sql: db.runner, queues, brands, now, logger };
     if (roles.includes('worker')) {
+      const { deadlinesProcessor, intakeExhausted, intakeProcessor, measuresExhausted, measuresProcessor, outboundExhausted, outboundProcessor, outboxTransport, smtpTransport } =
+        await loadWorkerRole();
       transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
       logger.info({ transport: transport.description }, 'outbound messages go to');
       const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
@@ -227,6 +222,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let http: Server | undefined;
     if (roles.includes('web')) {
+      const { createWebApp, mountDashboard, serve } = await loadWebRole();
       const app = createWebApp({
         db: db.prisma,
         cases: caseDeps,
@@ -266,6 +262,26 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     await closeAll(front, back, 10_000, logger);
     throw error;
   }
+}
+
+/**
+ * A role's own code is loaded only by a process that runs it: an SMTP-only
+ * process carries neither the dashboard nor the case workers (docs/performance.md).
+ */
+async function loadWorkerRole() {
+  const [deadlines, intake, measures, outbound, transports] = await Promise.all([
+    import('../workers/deadlines.js'),
+    import('../workers/intake.js'),
+    import('../workers/measures.js'),
+    import('../workers/outbound.js'),
+    import('./outbound/transport.js'),
+  ]);
+  return { ...deadlines, ...intake, ...measures, ...outbound, ...transports };
+}
+
+async function loadWebRole() {
+  const [{ createWebApp }, { mountDashboard }, { serve }] = await Promise.all([import('./web/app.js'), import('./web/mount.js'), import('@hono/node-server')]);
+  return { createWebApp, mountDashboard, serve };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { startApp } from './app.js';
 import { ConfigError, describeConfig, loadConfig, parseRoles } from './config/index.js';
-import { DatabaseLockedError } from './db/embedded.js';
+import { DatabaseLockedError } from './db/data-lock.js';
 import { lowerCpuPriority } from './lib/cpu-priority.js';
 import { createLogger } from './lib/logger.js';
 import { RedisUnavailableError } from './queue/redis-server.js';

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { brandDomain, loadBrandsFile, type Brand } from './brands.js';
 import { ConfigError, parseEnv, type Env } from './env.js';
+import { PROJECT_ROOT } from '../lib/project-root.js';
 import { redactUrl } from '../lib/redact.js';
 import { resolveSecrets, SECRET_NAMES, type SecretName, type Secrets } from './secrets.js';
 
@@ -22,7 +23,7 @@ export interface AppConfig {
   hostname: string;
 }
 
-export const DEFAULT_BRANDS_FILE = new URL('../../config/brands.yaml', import.meta.url).pathname;
+export const DEFAULT_BRANDS_FILE = join(PROJECT_ROOT, 'config', 'brands.yaml');
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   const env = parseEnv(source);

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { AppConfig } from '../config/index.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { openEmbedded } from './embedded.js';
 import { migrate, type SqlRunner } from './migrate.js';
 import { createPool, createPostgresAdapter, parseDatabaseUrl, postgresRunner, warmPool } from './postgres.js';
 
@@ -66,6 +65,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       },
     };
   } else {
+    // PGlite is loaded only by a process that uses it, not by each one against PostgreSQL.
+    const { openEmbedded } = await import('./embedded.js');
     const embedded = await openEmbedded(options.dataDir);
     const prisma = createClient(embedded.adapter);
     let closed = false;

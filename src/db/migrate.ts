@@ -2,6 +2,7 @@ import type { ByteEncoding } from './bytes.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../lib/project-root.js';
 
 /** The two things migrations need from a driver: run a script, run a query. */
 export interface SqlRunner {
@@ -13,7 +14,7 @@ export interface SqlRunner {
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export const MIGRATIONS_DIR = new URL('../../prisma/migrations', import.meta.url).pathname;
+export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 
 export interface Migration {
   name: string;

@@ -1,4 +1,5 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type Holidays from 'date-holidays';
 import { DateTime, IANAZone } from 'luxon';
 import type { Brand } from '../config/brands.js';
 
@@ -184,19 +185,25 @@ export class WorkingDayCalendar {
   }
 }
 
+// date-holidays holds every country's rules (about 10 MB once loaded): it is
+// loaded by the first process that computes a deadline, not by every SMTP listener.
+let holidaysClass: typeof Holidays | undefined;
+
 /**
  * Only type 'public' counts: 24 and 31 December are 'bank' holidays in
  * Germany and the desk works then. date-holidays answers an unknown country
  * or region with fewer (or no) holidays instead of an error, so check first.
  */
 function createHolidaySource(country: string, region: string | undefined): Holidays {
-  const probe = new Holidays();
+  holidaysClass ??= createRequire(import.meta.url)('date-holidays') as typeof Holidays;
+  const HolidaySource: typeof Holidays = holidaysClass;
+  const probe = new HolidaySource();
   if (!(country.toUpperCase() in probe.getCountries())) throw new RangeError(`date-holidays does not know country ${country}`);
   if (region !== undefined && !(region.toUpperCase() in (probe.getStates(country) ?? {}))) {
     throw new RangeError(`date-holidays does not know region ${region} of ${country}`);
   }
   const options = { types: ['public' as const] };
-  return region === undefined ? new Holidays(country, options) : new Holidays(country, region, options);
+  return region === undefined ? new HolidaySource(country, options) : new HolidaySource(country, region, options);
 }
 
 const brandCalendars = new Map<string, { signature: string; calendar: WorkingDayCalendar }>();

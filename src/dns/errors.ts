@@ -8,7 +8,9 @@ export type DnsErrorCode =
   | 'ECONNREFUSED'
   | 'ENOTIMP'
   | 'EBADNAME'
-  | 'EBADQUERY';
+  | 'EBADQUERY'
+  | 'EBADRESP'
+  | 'EFORMERR';
 
 export interface DnsError extends Error {
   code: string;
@@ -31,9 +33,9 @@ const SYSCALLS: Record<string, string> = {
 };
 
 /** An error shaped like the ones `dns.promises.resolve` rejects with. */
-export function dnsError(code: DnsErrorCode | string, hostname: string, rrtype: string): DnsError {
+export function dnsError(code: DnsErrorCode | string, hostname: string, rrtype: string, options?: ErrorOptions): DnsError {
   const syscall = SYSCALLS[rrtype] ?? 'query';
-  return Object.assign(new Error(`${syscall} ${code} ${hostname}`), { code, hostname, syscall });
+  return Object.assign(new Error(`${syscall} ${code} ${hostname}`, options), { code, hostname, syscall });
 }
 
 /** Answers that say "nothing there", worth remembering for a short while (RFC 2308). */

@@ -1,6 +1,9 @@
-import { promises as dnsPromises } from 'node:dns';
+import type { RecordType } from 'dns-packet';
 import { LRUCache } from 'lru-cache';
+import { readAnswer, SUPPORTED_TYPES, type ReadAnswer } from './answer.js';
 import { dnsError, errorCode, isNegativeAnswer } from './errors.js';
+import { exchange } from './exchange.js';
+import { nameServers, type NameServer } from './servers.js';
 import { normalizeName } from './zone.js';
 
 export { createZoneResolver, type ZoneResolver, type ZoneResolverOptions } from './zone-resolver.js';
@@ -14,15 +17,15 @@ export { createZoneResolver, type ZoneResolver, type ZoneResolverOptions } from 
 export type DnsResolver = (name: string, rrtype: string) => Promise<unknown>;
 
 export interface ResolverOptions {
-  /** "ip", "ip:port" or "[ipv6]:port"; empty uses the system resolver. */
+  /** "ip", "ip:port" or "[ipv6]:port"; empty uses the system's (/etc/resolv.conf). */
   servers: string[];
   /** Total time one lookup may take, retries included; then ETIMEOUT. */
   timeoutMs: number;
   /** Cached answers kept at most (default 10 000). */
   maxEntries?: number;
-  /** Upper bound for caching an answer, and its lifetime when DNS gives no TTL (default 300). */
+  /** Upper bound for caching an answer, whatever its TTL (default 300). */
   maxTtlSeconds?: number;
-  /** How long NXDOMAIN and NODATA are remembered (default 60). */
+  /** Upper bound for remembering NXDOMAIN and NODATA, which the zone's SOA times (default 60). */
   negativeTtlSeconds?: number;
   /** Clock in milliseconds, for cache expiry (tests). */
   now?: () => number;
@@ -61,22 +64,27 @@ export interface CachingResolver extends DnsResolver {
   clear(): void;
 }
 
-type Outcome = { ok: true; answer: unknown; ttlMs: number } | { ok: false; code: string; error: unknown };
+type Outcome = { ok: true; answer: unknown } | { ok: false; code: string; error: unknown };
 
 interface CacheEntry {
   expiresAt: number;
   outcome: Outcome;
 }
 
-// c-ares retries inside the budget; our own timer is the hard bound, because
-// c-ares timeouts grow per retry and cannot be cancelled one query at a time.
+/** Attempts per lookup at least; with more servers, one each. They share the time budget. */
 const TRIES = 2;
+
+/** Answers that say something about the name; anything else is the server's trouble, and the next one is asked. */
+const FINAL_CODES = new Set(['ENOTFOUND', 'ENODATA', 'EBADNAME']);
 
 /**
  * mailauth makes several lookups per message (SPF, DKIM keys, DMARC, ARC,
- * PTR) and Node's resolver caches nothing, so answers are cached here with
- * their TTL bounded, NXDOMAIN/NODATA briefly, and temporary failures never:
- * a timeout must stay a 4xx for this message only, not for the next minute.
+ * PTR), so answers are cached here for as long as their TTL allows (bounded
+ * by maxTtlSeconds; TTL 0 is never cached), NXDOMAIN/NODATA for as long as the
+ * zone's SOA says (RFC 2308; bounded by negativeTtlSeconds, not at all without
+ * an SOA), and temporary failures never: a timeout must stay a 4xx for this
+ * message only, not for the next minute. Node's resolver reports no TTL for
+ * TXT or MX, so the questions go out over the wire here (exchange.ts).
  */
 export function createResolver(options: ResolverOptions): CachingResolver {
   if (!(options.timeoutMs > 0)) throw new RangeError(`DNS timeout must be positive, got ${options.timeoutMs}`);
@@ -84,50 +92,48 @@ export function createResolver(options: ResolverOptions): CachingResolver {
   const maxTtlMs = (options.maxTtlSeconds ?? 300) * 1000;
   const negativeTtlMs = Math.min((options.negativeTtlSeconds ?? 60) * 1000, maxTtlMs);
   const now = options.now ?? Date.now;
-
-  const resolver = new dnsPromises.Resolver({ timeout: Math.max(1, Math.floor(budgetMs / TRIES)), tries: TRIES });
-  if (options.servers.length > 0) resolver.setServers(options.servers);
+  const servers = nameServers(options.servers);
+  const attempts = Math.max(TRIES, servers.length);
 
   const cache = new LRUCache<string, CacheEntry>({ max: options.maxEntries ?? 10_000 });
   const inflight = new Map<string, Promise<Outcome>>();
   const counters = { hits: 0, misses: 0, coalesced: 0 };
 
-  async function query(name: string, rrtype: string): Promise<{ answer: unknown; ttlMs: number }> {
-    if (rrtype === 'A' || rrtype === 'AAAA') {
-      const records = rrtype === 'A' ? await resolver.resolve4(name, { ttl: true }) : await resolver.resolve6(name, { ttl: true });
-      const ttlSeconds = records.reduce((min, record) => Math.min(min, record.ttl), Number.POSITIVE_INFINITY);
-      return { answer: records.map((record) => record.address), ttlMs: Math.min(ttlSeconds * 1000, maxTtlMs) };
+  /** Asks the servers in turn until one gives an answer about the name, all within the budget. */
+  async function ask(name: string, type: RecordType): Promise<ReadAnswer> {
+    const deadline = performance.now() + budgetMs;
+    let last: ReadAnswer = { ok: false, code: 'ETIMEOUT', ttlSeconds: null };
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      const slice = attempt === attempts - 1 ? remaining : Math.min(remaining, budgetMs / attempts);
+      const server = servers[attempt % servers.length] as NameServer;
+      try {
+        const read = readAnswer(await exchange(server, name, type, AbortSignal.timeout(Math.max(1, Math.round(slice)))), name, type);
+        if (read.ok || FINAL_CODES.has(read.code)) return read;
+        last = read;
+      } catch (error) {
+        const code = errorCode(error) ?? 'ESERVFAIL';
+        last = { ok: false, code, ttlSeconds: null };
+        if (FINAL_CODES.has(code)) return last;
+      }
     }
-    return { answer: await resolver.resolve(name, rrtype), ttlMs: maxTtlMs };
+    return last;
   }
 
-  function withinBudget<T>(lookup: Promise<T>, name: string, rrtype: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(dnsError('ETIMEOUT', name, rrtype)), budgetMs);
-      lookup.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  async function fetchOutcome(key: string, name: string, rrtype: string): Promise<Outcome> {
+  async function fetchOutcome(key: string, name: string, type: RecordType): Promise<Outcome> {
     counters.misses++;
-    let outcome: Outcome;
-    try {
-      const { answer, ttlMs } = await withinBudget(query(name, rrtype), name, rrtype);
-      outcome = { ok: true, answer, ttlMs };
+    const read = await ask(name, type);
+    if (read.ok) {
+      const ttlMs = Math.min(read.ttlSeconds * 1000, maxTtlMs);
+      const outcome: Outcome = { ok: true, answer: read.answer };
       if (ttlMs > 0) cache.set(key, { expiresAt: now() + ttlMs, outcome });
-    } catch (error) {
-      const code = errorCode(error) ?? 'ESERVFAIL';
-      outcome = { ok: false, code, error };
-      if (isNegativeAnswer(code) && negativeTtlMs > 0) cache.set(key, { expiresAt: now() + negativeTtlMs, outcome });
+      return outcome;
+    }
+    const outcome: Outcome = { ok: false, code: read.code, error: dnsError(read.code, name, type) };
+    if (isNegativeAnswer(read.code) && read.ttlSeconds !== null) {
+      const ttlMs = Math.min(read.ttlSeconds * 1000, negativeTtlMs);
+      if (ttlMs > 0) cache.set(key, { expiresAt: now() + ttlMs, outcome });
     }
     return outcome;
   }
@@ -136,13 +142,16 @@ export function createResolver(options: ResolverOptions): CachingResolver {
   // and may sort answers, which must not leak between messages.
   function deliver(outcome: Outcome, name: string, rrtype: string): unknown {
     if (outcome.ok) return copyAnswer(outcome.answer);
-    if (outcome.code === 'ERR_INVALID_ARG_VALUE') throw outcome.error;
     throw dnsError(outcome.code, name, rrtype);
   }
 
   const lookup = async (name: string, rrtype: string = 'A'): Promise<unknown> => {
     const type = rrtype.toUpperCase();
-    const key = `${type} ${normalizeName(name)}`;
+    if (!SUPPORTED_TYPES.has(type)) {
+      throw Object.assign(new TypeError(`The argument 'rrtype' is invalid. Received '${rrtype}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    const qname = normalizeName(name);
+    const key = `${type} ${qname}`;
 
     const cached = cache.get(key);
     if (cached && cached.expiresAt > now()) {
@@ -155,7 +164,7 @@ export function createResolver(options: ResolverOptions): CachingResolver {
     if (pending) {
       counters.coalesced++;
     } else {
-      pending = fetchOutcome(key, name, type).finally(() => inflight.delete(key));
+      pending = fetchOutcome(key, qname, type as RecordType).finally(() => inflight.delete(key));
       inflight.set(key, pending);
     }
     return deliver(await pending, name, type);

@@ -131,8 +131,8 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
   if (!route) throw smtpErrors.unknownRecipient();
   const brand = deps.brands.get(route.brandId) as Brand;
   const headers = readHeaderBlock(input.message.head);
-  const refuse = (error: SmtpError): never => {
-    deps.recordRejection(error, {
+  const refuse = async (error: SmtpError): Promise<never> => {
+    await deps.recordRejection(error, {
       envelopeFrom: input.envelopeFrom,
       fromHeader: headers.from.map((mailbox) => mailbox.address).join(', ') || null,
       recipients: input.routes.map((r) => r.address),
@@ -142,23 +142,23 @@ async function decideAndStore(input: Received, deps: IngestDeps, onStoring: () =
     throw error;
   };
 
-  if (deps.loopMarker.isOurs(headers.get(LOOP_HEADER))) refuse(smtpErrors.loopDetected());
+  if (deps.loopMarker.isOurs(headers.get(LOOP_HEADER))) await refuse(smtpErrors.loopDetected());
 
   const acceptMachineReports = route.type === 'mailbox' && Boolean(brand.mailboxes[route.mailbox]?.machineReports);
   const senderClass = classifySender({ envelopeFrom: input.envelopeFrom, headers, acceptMachineReports });
-  if (senderClass.kind === 'refused') return refuse(senderClass.error);
+  if (senderClass.kind === 'refused') return await refuse(senderClass.error);
 
   const { identity } = senderClass;
   const verdict = await authenticateWithin(input, identity, deps);
   const refusal = verdictRefusal(verdict, identity);
   if (refusal?.temporary) throw refusal;
-  if (refusal) refuse(refusal);
+  if (refusal) await refuse(refusal);
 
   if (route.type === 'case') {
     const sender = identity.address;
     const writers = await temporaryOnFailure('database', () => deps.cases.writers(route.ticket));
     const allowed = writers?.brand === route.brandId && (sender === writers.complainant || writers.customers.includes(sender) || isStaff(brand, sender));
-    if (!allowed) refuse(smtpErrors.notCaseParticipant());
+    if (!allowed) await refuse(smtpErrors.notCaseParticipant());
   }
 
   const storedRoute = senderClass.kind === 'machine_report' ? { ...route, machineReport: senderClass.format } : route;

@@ -11,17 +11,23 @@ export interface RejectionFacts {
   helo?: string | null;
 }
 
-export type RejectionRecorder = (error: SmtpError, facts: RejectionFacts) => void;
+/** Resolves once the note is written, has failed, or has taken `waitMs`; never rejects. */
+export type RejectionRecorder = (error: SmtpError, facts: RejectionFacts) => Promise<void>;
+
+/** How long a refusal's reply waits for its note; the write goes on after that. */
+const RECORD_WAIT_MS = 1_000;
 
 /**
  * Keeps each refusal (reason, time, sender, IP; never the body) so ops can see
- * what is turned away. Recording is fire-and-forget: a refusal is answered
- * whether or not the database takes the note.
+ * what is turned away. The reply waits for the note, briefly: once a sender
+ * has its 5xx, the refusal is on the dashboard (and a test can look), but a
+ * slow or absent database never holds a refusal back for long, nor turns it
+ * into a 4xx.
  */
-export function rejectionRecorder(db: Db, logger: Logger, onRecorded?: (reason: string) => void): RejectionRecorder {
-  return (error, facts) => {
+export function rejectionRecorder(db: Db, logger: Logger, onRecorded?: (reason: string) => void, waitMs = RECORD_WAIT_MS): RejectionRecorder {
+  return async (error, facts) => {
     onRecorded?.(error.reason);
-    db.rejection
+    const written = db.rejection
       .create({
         data: {
           id: newId(),
@@ -36,6 +42,15 @@ export function rejectionRecorder(db: Db, logger: Logger, onRecorded?: (reason: 
           helo: facts.helo?.slice(0, 255) ?? null,
         },
       })
-      .catch((dbError: unknown) => logger.warn({ err: dbError, reason: error.reason }, 'could not record a refusal'));
+      .then(
+        () => undefined,
+        (dbError: unknown) => logger.warn({ err: dbError, reason: error.reason }, 'could not record a refusal'),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    await Promise.race([written, waited]);
+    clearTimeout(timer);
   };
 }

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { ConfigError } from '../config/env.js';
 
 export interface TlsMaterial {
@@ -29,6 +28,8 @@ export async function loadTls(options: { certFile?: string; keyFile?: string; da
   if (existsSync(certPath) && existsSync(keyPath)) {
     return { cert: readFileSync(certPath), key: readFileSync(keyPath), selfSigned: true };
   }
+  // Loaded only to make a certificate, once: its X.509 libraries are large for a listener to carry.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: options.hostname }], {
     keySize: 2048,
     algorithm: 'sha256',

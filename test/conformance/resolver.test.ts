@@ -19,7 +19,10 @@ const zone = (): Zone => ({
   'long.test': { TXT: [LONG_TXT] },
   'multi.test': { TXT: ['first', ['two', ' parts']] },
   'short-ttl.test': { A: ['192.0.2.7'], ttl: 5 },
+  'one-second.test': { TXT: ['v=DKIM1; p=first'], MX: [{ exchange: 'mx1.one-second.test', priority: 10 }], ttl: 1 },
+  'zero.test': { TXT: ['v=spf1 ip4:127.0.0.0/8 -all'], MX: [{ exchange: 'mx.zero.test', priority: 10 }], ttl: 0 },
   'alias.sender.test': { CNAME: 'mail.sender.test' },
+  'short-alias.test': { CNAME: 'mail.sender.test', ttl: 2 },
   'slow.test': { fail: 'timeout' },
   'broken.test': { fail: 'servfail' },
   'closed.test': { fail: 'refused' },
@@ -37,8 +40,11 @@ const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> =>
     (error: { code?: string }) => error.code,
   );
 
+// Negative answers come with an SOA (RFC 2308), as from any real zone, unless a test takes it away.
+const SOA_NEGATIVE_TTL = 45;
+
 beforeAll(async () => {
-  server = await startDnsServer({ zone: zone() });
+  server = await startDnsServer({ zone: zone(), negativeTtlSeconds: SOA_NEGATIVE_TTL });
 });
 
 afterAll(async () => {
@@ -48,6 +54,7 @@ afterAll(async () => {
 beforeEach(() => {
   server.setZone(zone());
   server.setMode('normal');
+  server.setNegativeTtl(SOA_NEGATIVE_TTL);
   server.resetQueries();
   clock = 1_000_000;
 });
@@ -133,6 +140,41 @@ describe('caching', () => {
     expect(sent('sender.test', 'TXT')).toBe(2);
   });
 
+  it('keeps TXT and MX answers no longer than their TTL: a changed key is seen once it expires', async () => {
+    const resolve = resolverFor();
+    expect(await resolve('one-second.test', 'TXT')).toEqual([['v=DKIM1; p=first']]);
+    expect(await resolve('one-second.test', 'MX')).toEqual([{ exchange: 'mx1.one-second.test', priority: 10 }]);
+    server.setZone({ ...zone(), 'one-second.test': { TXT: ['v=DKIM1; p='], MX: [{ exchange: 'mx2.one-second.test', priority: 10 }], ttl: 1 } });
+    clock += 900;
+    expect(await resolve('one-second.test', 'TXT')).toEqual([['v=DKIM1; p=first']]);
+    clock += 200;
+    expect(await resolve('one-second.test', 'TXT')).toEqual([['v=DKIM1; p=']]);
+    expect(await resolve('one-second.test', 'MX')).toEqual([{ exchange: 'mx2.one-second.test', priority: 10 }]);
+    expect(sent('one-second.test', 'TXT')).toBe(2);
+  });
+
+  it('never caches an answer with TTL 0, and never serves one while DNS is down', async () => {
+    const resolve = resolverFor();
+    expect(await resolve('zero.test', 'TXT')).toEqual([['v=spf1 ip4:127.0.0.0/8 -all']]);
+    expect(await resolve('zero.test', 'MX')).toEqual([{ exchange: 'mx.zero.test', priority: 10 }]);
+    expect(await resolve('zero.test', 'TXT')).toEqual([['v=spf1 ip4:127.0.0.0/8 -all']]);
+    expect(sent('zero.test', 'TXT')).toBe(2);
+    expect(resolve.stats().size).toBe(0);
+    server.setMode('silent');
+    expect(await codeOf(resolve('zero.test', 'TXT'))).toBe('ETIMEOUT');
+  });
+
+  it('keeps an answer no longer than the TTL of a CNAME on the way to it', async () => {
+    const resolve = resolverFor();
+    expect(await resolve('short-alias.test', 'A')).toEqual(['127.0.0.1']);
+    clock += 1_500;
+    await resolve('short-alias.test', 'A');
+    expect(sent('short-alias.test', 'A')).toBe(1);
+    clock += 1_000;
+    await resolve('short-alias.test', 'A');
+    expect(sent('short-alias.test', 'A')).toBe(2);
+  });
+
   it('gives each caller its own copy of a cached answer', async () => {
     const resolve = resolverFor();
     const first = (await resolve('sender.test', 'MX')) as Array<{ exchange: string }>;
@@ -149,7 +191,7 @@ describe('caching', () => {
     expect(await resolve('sender.test', 'TXT')).toEqual(expected);
   });
 
-  it('remembers NXDOMAIN and NODATA for negativeTtlSeconds', async () => {
+  it('remembers NXDOMAIN and NODATA as long as the SOA says, at most negativeTtlSeconds', async () => {
     const resolve = resolverFor({ negativeTtlSeconds: 30 });
     expect(await codeOf(resolve('new.test', 'TXT'))).toBe('ENOTFOUND');
     expect(await codeOf(resolve('mail.sender.test', 'TXT'))).toBe('ENODATA');
@@ -161,6 +203,27 @@ describe('caching', () => {
     expect(sent('mail.sender.test', 'TXT')).toBe(1);
     clock += 2_000;
     expect(await resolve('new.test', 'TXT')).toEqual([['hello']]);
+  });
+
+  it("keeps a negative answer no longer than the SOA's TTL", async () => {
+    server.setNegativeTtl(5);
+    const resolve = resolverFor();
+    expect(await codeOf(resolve('new.test', 'TXT'))).toBe('ENOTFOUND');
+    server.setZone({ ...zone(), 'new.test': { TXT: ['published'] } });
+    clock += 4_000;
+    expect(await codeOf(resolve('new.test', 'TXT'))).toBe('ENOTFOUND');
+    clock += 1_500;
+    expect(await resolve('new.test', 'TXT')).toEqual([['published']]);
+    expect(sent('new.test', 'TXT')).toBe(2);
+  });
+
+  it('does not remember a negative answer that comes without an SOA (RFC 2308 section 5)', async () => {
+    server.setNegativeTtl(null);
+    const resolve = resolverFor();
+    expect(await codeOf(resolve('new.test', 'TXT'))).toBe('ENOTFOUND');
+    expect(await codeOf(resolve('new.test', 'TXT'))).toBe('ENOTFOUND');
+    expect(sent('new.test', 'TXT')).toBe(2);
+    expect(resolve.stats().size).toBe(0);
   });
 
   it('never caches temporary failures', async () => {
@@ -230,6 +293,19 @@ describe('time budget', () => {
     const started = performance.now();
     expect(await codeOf(resolverFor({ timeoutMs: 200 })('slow.test', 'A'))).toBe('ETIMEOUT');
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('asks the next server when one does not answer, within the same budget', async () => {
+    const silent = await startDnsServer({ zone: zone() });
+    silent.setMode('silent');
+    try {
+      const resolve = resolverFor({ servers: [silent.address, server.address], timeoutMs: 600 });
+      expect(await resolve('sender.test', 'TXT')).toEqual([['v=spf1 ip4:127.0.0.0/8 -all']]);
+      expect(silent.queries()).toHaveLength(1);
+      expect(sent('sender.test', 'TXT')).toBe(1);
+    } finally {
+      await silent.stop();
+    }
   });
 
   it('rejects a budget that is not positive', () => {

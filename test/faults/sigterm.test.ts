@@ -32,8 +32,8 @@ async function terminate(product: ProductProcess): Promise<number> {
 }
 
 /**
- * SIGTERM to `npm start` (every role in one process: `node --import tsx
- * src/main.ts`, what the script runs). While it drains, new sessions get 421
+ * SIGTERM to `npm start` (every role in one process: `node
+ * dist/src/main.js`, what the script runs). While it drains, new sessions get 421
  * and a DATA under way ends in 250 (stored) or 4xx; it exits 0 within 30 s.
  * When draining is slow (a worker job waiting on a relay that never answers),
  * the shutdown deadline still ends it with 0, and a second signal ends it at

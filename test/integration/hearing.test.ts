@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMessage, dkimTxtRecord, SENDER_DOMAIN, SENDER_KEY, signMessage, testKeys, testZone, type SigningKey, STAFF_KEY, staffZoneRecords } from '../support/mail.js';
 import { buildReport, buildSpam } from '../support/reports.js';
 import { sendMail } from '../support/smtp-client.js';
-import { startTestApp, waitFor, type SentMessage, type TestApp } from '../support/harness.js';
+import { intakeSettled, outgoingTo, startTestApp, waitFor, type SentMessage, type TestApp } from '../support/harness.js';
 
 /**
  * The customer hearing and measures (issue 7): from a spam report about a
@@ -293,6 +293,7 @@ describe('customer hearing and measures', () => {
   it('opens no hearing for unmanaged domains or when only an unverified From names our customer', async () => {
     await manage('forged-from-only.com');
     const before = t.transport.to(CUSTOMER).length;
+    const writtenBefore = await outgoingTo(t, CUSTOMER);
     const unmanaged = await report(spamFor('not-ours-at-all.org'), 'Spam pour un autre site');
     const fromOnly = await report(spamFor('also-not-ours.org', `"Support" <help@forged-from-only.com>`), 'Spam avec un expéditeur falsifié');
 
@@ -305,7 +306,8 @@ describe('customer hearing and measures', () => {
     }
     expect((await caseView(unmanaged.ticket)).evidence?.grade).toBe('none');
     expect((await caseView(fromOnly.ticket)).evidence).toMatchObject({ grade: 'inconclusive', suggestedMeasure: null });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await intakeSettled(t);
+    expect(await outgoingTo(t, CUSTOMER)).toBe(writtenBefore);
     expect(t.transport.to(CUSTOMER).length).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
-import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
+import { intakeSettled, outgoingTo, startTestApp, waitFor, type TestApp } from '../support/harness.js';
 
 /** The same intake on the embedded database (PGlite) that `npm start` uses without DATABASE_URL. */
 describe('intake on the embedded database', () => {
@@ -24,7 +24,8 @@ describe('intake on the embedded database', () => {
     }
     const thanks = await waitFor(() => t.transport.to(`sanne@${SENDER_DOMAIN}`)[0], 20_000, 'feedback thanks');
     expect(thanks.text).toMatch(/X-Ticket-ID: FBK-\d{4}-\d{6}/);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await intakeSettled(t);
+    expect(await outgoingTo(t, `sanne@${SENDER_DOMAIN}`)).toBe(1);
     expect(t.transport.to(`sanne@${SENDER_DOMAIN}`)).toHaveLength(1);
     expect(await t.app.database.prisma.case.count()).toBe(1);
     const view = (await (await fetch(`http://127.0.0.1:${t.httpPort}/api/cases?kind=feedback`, { headers: { Authorization: 'Bearer test-api-token' } })).json()) as { items: unknown[] };

@@ -375,9 +375,18 @@ describe('case lifecycle on a test clock (PostgreSQL, Redis, SMTP)', () => {
     let action: Promise<Awaited<ReturnType<DeskClient['act']>>> | undefined;
     await t.app.database.prisma.$transaction(async (tx) => {
       await tx.case.updateMany({ where: { ticket, state: 'received' }, data: { state: 'acknowledged' } });
+      const [holder] = await tx.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
       action = desk.act(ticket, { action: 'respond', text: 'Dear Ivan,\n\nthe transfer is complete.' });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    });
+      // Commit only once the action is waiting for this transaction's lock on the case.
+      await waitFor(
+        async () => {
+          const [row] = await t.app.database.prisma.$queryRaw<Array<{ blocked: number }>>`SELECT count(*)::int AS blocked FROM pg_stat_activity WHERE ${holder?.pid}::int = ANY(pg_blocking_pids(pid))`;
+          return (row?.blocked ?? 0) > 0;
+        },
+        10_000,
+        'the action waiting for the case lock',
+      );
+    }, { timeout: 15_000 });
     const reply = await (action as NonNullable<typeof action>);
     expect(reply.status, reply.body.error).toBe(200);
     expect(reply.body.state).toBe('responded');

@@ -113,8 +113,7 @@ describe('SMTP replies', () => {
     expect(result.final.code).toBe(451);
     expect(result.final.text).toMatch(/^4\.4\.3/);
     expect(Date.now() - started).toBeLessThan(15_000);
-    // A temporary failure is no refusal: it is neither recorded nor counted as a fail.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A temporary failure is no refusal: none is recorded (a refusal's row is written before its reply).
     expect(await t.app.database.prisma.rejection.count({ where: { envelopeFrom: 'someone@slow.test' } })).toBe(0);
   });
 
@@ -141,9 +140,18 @@ describe('SMTP replies', () => {
     session.write(Buffer.from(smuggled, 'latin1'));
     session.write('\r\n.\r\n');
     const reply = await session.read();
+    // The listener answers in order: a smuggled second message would have its
+    // reply (given once it is stored) before the one to QUIT.
+    session.write('QUIT\r\n');
+    const after: number[] = [];
+    for (let last = 0; last !== 221; ) {
+      last = (await session.read()).code;
+      after.push(last);
+    }
     session.close();
     // One message, whatever its verdict: the listener never saw a second MAIL FROM.
     expect([250, 550]).toContain(reply.code);
+    expect(after).toEqual([221]);
     const count = await t.app.database.prisma.inboundMessage.count({ where: { envelopeFrom: `evil@${SENDER_DOMAIN}` } });
     expect(count).toBe(0);
   });

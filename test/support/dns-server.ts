@@ -8,8 +8,11 @@ import { indexZone, lookupZone, normalizeName, ZONE_RECORD_TYPES, type IndexedZo
  * smtp, e2e and bench runs: the product's resolver talks to it over sockets
  * exactly as it would to a recursive resolver. Test-only; never shipped.
  *
- * Unknown name → NXDOMAIN; known name without the type → NOERROR, no answers;
- * CNAMEs are followed; `fail: 'timeout'` names get no answer at all.
+ * Unknown name → NXDOMAIN; known name without the type → NOERROR, no answers
+ * (with an SOA timing the negative answer when `negativeTtlSeconds` is set);
+ * CNAMEs are followed; `fail: 'timeout'` names get no answer at all; records
+ * carry their zone entry's TTL; answers too big for the client's UDP size come
+ * back truncated, for it to ask again over TCP.
  */
 
 /** normal: answer from the zone; silent: drop every query; refuse/servfail: that RCODE. */
@@ -20,6 +23,8 @@ export interface DnsServerOptions {
   host?: string;
   /** 0 (default) picks a free port, the same one for UDP and TCP. */
   port?: number;
+  /** Negative answers carry an SOA with this TTL and MINIMUM (RFC 2308); none when unset. */
+  negativeTtlSeconds?: number;
 }
 
 export interface DnsQueryLogEntry {
@@ -35,6 +40,8 @@ export interface TestDnsServer {
   address: string;
   setZone(zone: Zone): void;
   setMode(mode: DnsServerMode): void;
+  /** The TTL negative answers' SOA gives, or null for negative answers without an SOA. */
+  setNegativeTtl(seconds: number | null): void;
   /** Queries received so far, oldest first (a copy; the latest 10 000 at most). */
   queries(): DnsQueryLogEntry[];
   resetQueries(): void;
@@ -53,6 +60,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
   const host = options.host ?? '127.0.0.1';
   let zone: IndexedZone = checkedZone(options.zone);
   let mode: DnsServerMode = 'normal';
+  let negativeTtl: number | null = options.negativeTtlSeconds ?? null;
   const log: DnsQueryLogEntry[] = [];
 
   const answer = (query: DecodedPacket, transport: 'udp' | 'tcp'): Packet | null => {
@@ -68,6 +76,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
       flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | RCODES[rcode],
       questions: query.questions ?? [],
       answers,
+      authorities: answers.length === 0 && (rcode === 'NOERROR' || rcode === 'NXDOMAIN') && negativeTtl !== null && question ? [negativeSoa(question.name, negativeTtl)] : [],
     });
     if (mode === 'refuse') return reply('REFUSED');
     if (mode === 'servfail') return reply('SERVFAIL');
@@ -122,6 +131,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<TestDns
     },
     setMode: (next) => {
       mode = next;
+    },
+    setNegativeTtl: (seconds) => {
+      negativeTtl = seconds;
     },
     queries: () => log.map((entry) => ({ ...entry })),
     resetQueries: () => {
@@ -188,6 +200,12 @@ function toAnswer(record: ZoneRecord): Answer {
     default:
       return { ...base, type: record.type, data: record.data as string };
   }
+}
+
+/** The SOA of the name's top-level zone, timing a negative answer (RFC 2308 section 3). */
+function negativeSoa(name: string, ttl: number): Answer {
+  const zone = normalizeName(name).split('.').at(-1) || '.';
+  return { name: zone, type: 'SOA', ttl, class: 'IN', data: { mname: `ns.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 3600, retry: 600, expire: 86_400, minimum: ttl } };
 }
 
 /** The UDP payload the client accepts: its EDNS0 size, else 512 bytes. */

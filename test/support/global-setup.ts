@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The suite needs PostgreSQL and Redis (integration tiers). When either is
@@ -27,6 +29,10 @@ function reachable(url: string): Promise<boolean> {
 }
 
 export default async function setup(): Promise<void> {
+  // Tests that start the product as a user does run what `npm start` runs, the
+  // compiled dist/: built once here from the sources under test, before any
+  // of them could start one concurrently.
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'inherit' });
   const missing: string[] = [];
   for (const service of services) {
     if (!(await reachable(service.url))) missing.push(`${service.name} at ${service.url}`);

@@ -164,6 +164,21 @@ export async function dropTestState(state: { schema: string | null; prefix: stri
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+/**
+ * Waits until every message taken so far has been turned into case work. Its
+ * row is marked processed in the same transaction as everything it caused
+ * (case changes, events, outgoing mail), so once none is left `stored`, an
+ * assertion that something did not happen is final, not a guess about timing.
+ */
+export async function intakeSettled(t: Pick<TestApp, 'app'>, timeoutMs = 15_000): Promise<void> {
+  await waitFor(async () => (await t.app.database.prisma.inboundMessage.count({ where: { status: 'stored' } })) === 0, timeoutMs, 'every stored message processed');
+}
+
+/** Outgoing messages to `address` that the case work has written (sending is done from these rows only). */
+export function outgoingTo(t: Pick<TestApp, 'app'>, address: string): Promise<number> {
+  return t.app.database.prisma.caseMessage.count({ where: { direction: 'out', to: { has: address } } });
+}
+
 export async function waitFor<T>(check: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -8,12 +8,14 @@ export { freePort } from './ports.js';
  * tests: its own process group (so nothing outlives the test), its output
  * kept, and a bounded wait for the "abuse desk running" line.
  *
- * `npm start` runs npm → tsx → node; npm does not pass SIGTERM on to its
- * child, so `terminate()` signals the node process that runs src/main.ts,
- * as a supervisor watching that process would.
+ * `npm start` runs npm → sh → node dist/src/main.js (the shell execs node);
+ * npm does not pass SIGTERM on to its child, so `terminate()` signals the node
+ * process that runs the product, as a supervisor watching that process would.
  */
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** What `npm start` runs (package.json). */
+const PRODUCT_ENTRY = 'dist/src/main.js';
 
 /** Variables of the product that must not leak in from the test runner's environment. */
 const PRODUCT_VARIABLES = [
@@ -50,7 +52,7 @@ export interface NpmStarted {
   exited: Promise<number | string>;
   /** Resolves once a line matching `pattern` was written, rejects after `timeoutMs` or when npm exits. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
-  /** Sends SIGTERM to the node process running src/main.ts. */
+  /** Sends SIGTERM to the node process running the product. */
   terminate(): void;
   /** SIGKILL to the whole process group; for clean-up, safe to call twice. */
   kill(): void;
@@ -104,7 +106,7 @@ export function npmStart(env: Record<string, string>, args: string[] = []): NpmS
     },
     terminate() {
       const pid = productPid(group);
-      if (pid === null) throw new Error(`no node process running src/main.ts in process group ${group}`);
+      if (pid === null) throw new Error(`no node process running ${PRODUCT_ENTRY} in process group ${group}`);
       process.kill(pid, 'SIGTERM');
     },
     kill() {
@@ -117,7 +119,7 @@ export function npmStart(env: Record<string, string>, args: string[] = []): NpmS
   };
 }
 
-/** The innermost node process of the group whose command line runs src/main.ts. */
+/** The node process of the group whose command line runs the product. */
 function productPid(group: number): number | null {
   let found: number | null = null;
   for (const entry of readdirSync('/proc')) {
@@ -127,8 +129,7 @@ function productPid(group: number): number | null {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== group) continue;
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      // tsx's own process runs src/main.ts too, but through node_modules/.bin/tsx; the product is the one tsx started.
-      if (command.includes('src/main.ts') && !command.some((part) => part.endsWith('/.bin/tsx'))) found = Number(entry);
+      if (command.includes(PRODUCT_ENTRY)) found = Number(entry);
     } catch {
       // the process ended while we looked
     }

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { onExitKill } from './util.js';
 
-/** The repository root: children run `src/main.ts` from here, as `npm start` does. */
+/** The repository root: children run `dist/src/main.js` from here, as `npm start` does. */
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
 export interface ExitStatus {
@@ -12,8 +12,9 @@ export interface ExitStatus {
 }
 
 /**
- * The product as its own process (`node --import tsx src/main.ts [--role …]`,
- * what `npm start` runs), so a test can SIGKILL or SIGTERM it from outside.
+ * The product as its own process (`node dist/src/main.js [--role …]`, what
+ * `npm start` runs; the test setup builds dist/ from the sources), so a test
+ * can SIGKILL or SIGTERM it from outside.
  */
 export interface ProductProcess {
   readonly pid: number;
@@ -41,7 +42,7 @@ export interface StartProductOptions {
 }
 
 export async function startProduct(options: StartProductOptions): Promise<ProductProcess> {
-  const args = ['--import', 'tsx', 'src/main.ts', ...(options.roles ?? []).flatMap((role) => ['--role', role])];
+  const args = ['dist/src/main.js', ...(options.roles ?? []).flatMap((role) => ['--role', role])];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Info level at least: readiness is read from the "abuse desk running" record.
