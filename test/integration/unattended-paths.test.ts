@@ -50,7 +50,7 @@ describe('paths nobody watches', () => {
     clock.set(new Date(Date.parse(hearing?.dueAt as string) + 60_000));
     const fired = await fireDueJobs(t, clock.now(), { ticket, name: 'due' });
     expect(fired.map((job) => job.outcome)).toContain('decision_requested');
-    const decision = await desk.waitForMail({ to: SPECIALISTS, ticket, subject: /decision/i }, 'decision request');
+    const decision = await desk.waitForMail({ to: SPECIALISTS, ticket, subject: /Decision needed/ }, 'decision request');
     expect(decision.parsed.text).toContain('heard-shop.com');
     expect((await desk.view(ticket)).deadlines.find((d) => d.kind === 'customer_response')?.status).toBe('breached');
     clock.set(new Date('2027-02-01T09:00:00Z'));
