@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import type { Brand } from './config/brands.js';
 import type { AppConfig, Role } from './config/index.js';
 import type { CaseDeps } from './cases/context.js';
-import { ReplyTokens } from './cases/reply-address.js';
+import { ReplyTokens } from './outbound/reply-address.js';
 import { writersOfCase } from './cases/directory.js';
 import { openDatabaseFromConfig, type Database } from './db/index.js';
 import { createResolver, type DnsResolver } from './dns/resolver.js';

@@ -1,7 +1,7 @@
 import type { Brand } from '../config/brands.js';
 import type { Db, Tx } from '../db/index.js';
 import type { SqlRunner } from '../db/migrate.js';
-import { withEventBuffer } from './events.js';
+import { withEventBuffer } from '../audit/events.js';
 import type { DnsResolver } from '../intake/authenticate.js';
 import type { ChunkStore } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
@@ -9,7 +9,7 @@ import type { LoopMarker } from '../outbound/loop-marker.js';
 import { dispatchQueued } from '../outbound/outbox.js';
 import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs, type DeadlineRef } from '../deadlines/schedule.js';
-import type { ReplyTokens } from './reply-address.js';
+import type { ReplyTokens } from '../outbound/reply-address.js';
 
 /** Everything case handling needs from the world, injected once. */
 export interface CaseDeps {

@@ -4,7 +4,7 @@ import type { Case, Prisma } from '../generated/prisma/client.js';
 import { buildEvidence, type CaseEvidence, type EvidenceGrade } from '../mail/evidence/index.js';
 import { managedLookupLoader } from '../managed/lookup.js';
 import type { CaseDeps } from './context.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 
 const GRADE_ORDER: EvidenceGrade[] = ['none', 'inconclusive', 'conclusive'];
 

@@ -5,7 +5,7 @@ import type { Case } from '../generated/prisma/client.js';
 import { openDeadline } from '../deadlines/schedule.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
 import type { CaseDeps, Effects } from './context.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 import type { MeasureName } from './measures.js';
 import { sendCaseMessage } from './messaging.js';
 

@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import { managedRangeOf } from '../managed/lookup.js';
 import { settleDeadline } from '../deadlines/settle.js';
 import { brandOf, type CaseDeps, type Effects } from './context.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 
 export const MEASURE_NAMES = ['suspend-domain', 'block-account', 'deactivate-service'] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];

@@ -2,11 +2,10 @@ import type { Language, Mailbox } from '../config/brands.js';
 import { brandDomain } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { composeMessage, type Attachment } from '../outbound/compose.js';
+import { composeMessage, type Attachment, type PartyRole } from '../outbound/compose.js';
 import { recordOutgoing, type RecordOutcome } from '../outbound/outbox.js';
 import { renderTemplate, type TemplateName, type TemplateVars } from '../outbound/templates/index.js';
 import { brandOf, type CaseDeps, type Effects } from './context.js';
-import type { PartyRole } from './model.js';
 
 export interface SendOptions {
   /** What the message is (ack, notice, relay, …), kept on the row. */

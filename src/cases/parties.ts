@@ -1,5 +1,5 @@
 import type { Tx } from '../db/index.js';
-import { flushEvents } from './events.js';
+import { flushEvents } from '../audit/events.js';
 
 /**
  * The registrar's customers heard in a case: everyone a hearing notice went to

@@ -1,6 +1,6 @@
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 import { canMove, type CaseState } from './model.js';
 
 export class InvalidTransitionError extends Error {

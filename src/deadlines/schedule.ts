@@ -1,7 +1,7 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent } from '../audit/events.js';
 import { newId } from '../lib/ids.js';
 import type { Queues } from '../queue/queues.js';
 import { dueAt, reminderAt, type DeadlineKind } from './policies.js';

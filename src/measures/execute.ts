@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Language } from '../config/brands.js';
 import { brandOf, inTransaction, type CaseDeps } from '../cases/context.js';
 import { caseEvidence } from '../cases/evidence.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent } from '../audit/events.js';
 import type { MeasureName } from '../cases/measures.js';
 import { sendCaseMessage } from '../cases/messaging.js';
 import type { Prisma } from '../generated/prisma/client.js';

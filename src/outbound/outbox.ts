@@ -1,7 +1,7 @@
 import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent } from '../audit/events.js';
 import type { Queues } from '../queue/queues.js';
 import type { ComposedMessage, OutgoingMessage } from './compose.js';
 

@@ -5,7 +5,7 @@ import { openDeadline } from '../../deadlines/schedule.js';
 import type { CaseDeps, Effects } from '../context.js';
 import { caseEvidence, mergeEvidence, recordEvidence } from '../evidence.js';
 import { openHearing } from '../hearing.js';
-import type { Incoming } from '../intake.js';
+import type { Incoming } from '../incoming.js';
 import { sendCaseMessage } from '../messaging.js';
 import { changeState } from '../state.js';
 import { handleEscalation } from './escalation.js';

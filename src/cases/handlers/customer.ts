@@ -3,7 +3,7 @@ import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
 import { settleDeadline } from '../../deadlines/settle.js';
 import type { CaseDeps, Effects } from '../context.js';
-import type { Incoming } from '../intake.js';
+import type { Incoming } from '../incoming.js';
 import { sendCaseMessage } from '../messaging.js';
 import { forwardToStaff } from './complainant.js';
 

@@ -7,8 +7,8 @@ import type { Attachment } from '../../outbound/compose.js';
 import { ActionConflict, performAction, type CaseAction } from '../actions.js';
 import type { CaseDeps, Effects } from '../context.js';
 import { parseCommands, type CommandError } from '../commands.js';
-import { appendEvent, eventMark, rewindEvents } from '../events.js';
-import type { Incoming } from '../intake.js';
+import { appendEvent, eventMark, rewindEvents } from '../../audit/events.js';
+import type { Incoming } from '../incoming.js';
 import { sendCaseMessage } from '../messaging.js';
 import { InvalidTransitionError } from '../state.js';
 

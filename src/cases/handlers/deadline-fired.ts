@@ -1,12 +1,12 @@
-import type { Tx } from '../db/index.js';
-import type { Case, Deadline } from '../generated/prisma/client.js';
-import { brandOf, inTransaction, type CaseDeps, type Effects } from '../cases/context.js';
-import { appendEvent } from '../cases/events.js';
-import { sendCaseMessage } from '../cases/messaging.js';
-import { lockCase } from '../cases/lock.js';
-import { changeState } from '../cases/state.js';
-import { settleDeadlineRow } from './settle.js';
-import type { DeadlineKind } from './policies.js';
+import { appendEvent } from '../../audit/events.js';
+import type { Tx } from '../../db/index.js';
+import type { DeadlineKind } from '../../deadlines/policies.js';
+import { settleDeadlineRow } from '../../deadlines/settle.js';
+import type { Case, Deadline } from '../../generated/prisma/client.js';
+import { brandOf, inTransaction, type CaseDeps, type Effects } from '../context.js';
+import { lockCase } from '../lock.js';
+import { sendCaseMessage } from '../messaging.js';
+import { changeState } from '../state.js';
 
 export type FiredOutcome = 'stale' | 'reminded' | 'breached' | 'window_closed' | 'decision_requested';
 
