@@ -1,48 +1,34 @@
-import { appendEvent } from '../audit/events.js';
-import type { Brand, Language } from '../config/brands.js';
-import type { Tx } from '../db/index.js';
+import type { Language } from '../config/brands.js';
 import type { EscalationStep } from '../deadlines/policies.js';
-import { openDeadline } from '../deadlines/schedule.js';
-import { settleDeadline } from '../deadlines/settle.js';
-import type { Case } from '../generated/prisma/client.js';
 import { describeVerdict } from '../intake/verdict-words.js';
-import type { CaseDeps, Effects } from './context.js';
 import type { Incoming } from './incoming.js';
-import { sendCaseMessage } from './messaging.js';
-import { changeState } from './state.js';
+import type { CaseWork } from './work.js';
 
 /**
  * Escalates a case that we answered: the window is met, the case is escalated,
  * the final response deadline opens, and both the complainant and the desk hear of it.
  * Also used for a step 2 received by post (recorded through the API).
  */
-export async function escalate(
-  tx: Tx,
-  effects: Effects,
-  deps: CaseDeps,
-  brand: Brand,
-  theCase: Case,
-  step: EscalationStep,
-  actor: string,
-  incoming: Incoming | null,
-): Promise<void> {
-  const now = deps.now();
-  await settleDeadline(tx, brand, theCase.id, 'escalation_window', 'met', now, actor);
-  await changeState(tx, theCase, 'escalated', actor, incoming ? 'escalated complaint received by email' : 'escalated complaint received by post');
-  await tx.case.update({ where: { id: theCase.id }, data: { escalationStep: step } });
-  await appendEvent(tx, { caseId: theCase.id, type: 'escalated', actor, data: { step, channel: incoming ? 'email' : 'post' } });
-  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'final_response', start: now, step });
-  effects.deadlines.push({ brand, deadline });
+export async function escalate(work: CaseWork, step: EscalationStep, actor: string, incoming: Incoming | null): Promise<void> {
+  const { theCase, brand } = work;
+  const now = work.now();
+  await work.settle('escalation_window', 'met', now, actor);
+  await work.changeState('escalated', actor, incoming ? 'escalated complaint received by email' : 'escalated complaint received by post');
+  await work.tx.case.update({ where: { id: theCase.id }, data: { escalationStep: step } });
+  await work.event('escalated', { actor, data: { step, channel: incoming ? 'email' : 'post' } });
+  const deadline = await work.openDeadline('final_response', now, step);
 
   // Seed 004 promises an acknowledgement within 24 hours for each step, the one by
   // post to management included; we answer it by email, where we know the complainant.
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_received', theCase.language as Language,
+  await work.send(
+    work.complainant,
+    'escalation_received',
     { ticket: theCase.ticket, brandName: brand.name, finalResponseBy: deadline.dueAt, timeZone: brand.timeZone, ...(brand.policy === 'two-step' ? { step } : {}) },
     { kind: 'escalation_ack', autoSubmitted: incoming ? 'auto-replied' : 'auto-generated', dedupeKey: `escalation-ack:${theCase.id}:${step}` },
   );
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'specialist_notice', 'en',
+  await work.send(
+    work.desk,
+    'specialist_notice',
     {
       ticket: theCase.ticket,
       caseKind: 'complaint-escalation',

@@ -1,13 +1,8 @@
-import type { Brand, Language } from '../config/brands.js';
-import { LANGUAGES } from '../config/brands.js';
-import type { Tx } from '../db/index.js';
+import { LANGUAGES, type Language } from '../config/brands.js';
 import type { Case } from '../generated/prisma/client.js';
-import { openDeadline } from '../deadlines/schedule.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
-import type { CaseDeps, Effects } from './context.js';
-import { appendEvent } from '../audit/events.js';
 import type { MeasureName } from './measures.js';
-import { sendCaseMessage } from './messaging.js';
+import type { CaseWork } from './work.js';
 
 /**
  * The customer hearing (seeds: a domain is shut down when the complaint "is
@@ -15,29 +10,27 @@ import { sendCaseMessage } from './messaging.js';
  * managed resource of a known account, that account's contact is told, with
  * the evidence but never the reporter, and given a deadline to answer.
  */
-export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence): Promise<boolean> {
+export async function openHearing(work: CaseWork, evidence: CaseEvidence): Promise<boolean> {
+  const { theCase, brand, tx } = work;
   const suggested = evidence.suggestedMeasure;
   if (evidence.grade !== 'conclusive' || !suggested?.account) return false;
   const account = await tx.account.findUnique({ where: { account: suggested.account } });
   if (!account) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
+    await work.event('customer_notified', { actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
     return false;
   }
   const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
   if (already) return false;
 
-  const now = deps.now();
-  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: now });
-  effects.deadlines.push({ brand, deadline });
+  const deadline = await work.openDeadline('customer_response', work.now());
   const language = (LANGUAGES as readonly string[]).includes(account.language) ? (account.language as Language) : brand.defaultLanguage;
-  await appendEvent(tx, {
-    caseId: theCase.id,
-    type: 'customer_notified',
+  await work.event('customer_notified', {
     actor: 'system',
     data: { account: account.account, email: account.email.toLowerCase(), domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
   });
-  await sendCaseMessage(
-    tx, effects, deps, theCase, account.email.toLowerCase(), 'customer_hearing', language,
+  await work.send(
+    { address: account.email.toLowerCase(), language },
+    'customer_hearing',
     {
       ticket: theCase.ticket,
       brandName: brand.name,

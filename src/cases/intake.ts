@@ -1,8 +1,6 @@
 import type { Brand } from '../config/brands.js';
-import type { Tx } from '../db/index.js';
-import { brandOf, Effects, inTransaction, type CaseDeps } from './context.js';
+import { brandOf, Effects, type CaseDeps } from './context.js';
 import { collectEvidence } from './evidence.js';
-import { appendEvent } from '../audit/events.js';
 import { handleComplainantMessage } from './handlers/complainant.js';
 import { handleCustomerMessage } from './handlers/customer.js';
 import { openCase } from './handlers/open-case.js';
@@ -11,6 +9,7 @@ import { customersOfCase } from './parties.js';
 import { lockCase } from './lock.js';
 import { findThread } from './threading.js';
 import { concernsAbuse, readIncoming, readStored, type Incoming } from './incoming.js';
+import { inTransaction, type Work } from './work.js';
 
 export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
 
@@ -32,11 +31,11 @@ export async function processInbound(inboundId: string, deps: CaseDeps): Promise
   if (concernsAbuse(incoming)) incoming.evidence = await collectEvidence(incoming.raw, brand, deps);
 
   try {
-    await inTransaction(deps, async (tx, effects) => {
-      const caseId = await route(tx, effects, deps, brand, incoming);
+    await inTransaction(deps, async (work) => {
+      const caseId = await route(work, brand, incoming);
       // Conditional: two workers may have picked up copies of the job; the one
       // that finds the message no longer stored undoes everything it wrote.
-      const marked = await tx.inboundMessage.updateMany({
+      const marked = await work.tx.inboundMessage.updateMany({
         where: { id: inboundId, status: 'stored' },
         data: { status: 'processed', caseId, processedAt: deps.now(), error: incoming.parseError },
       });
@@ -53,7 +52,8 @@ class AlreadyProcessed extends Error {
   override readonly name = 'AlreadyProcessed';
 }
 
-async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming): Promise<string> {
+async function route(unit: Work, brand: Brand, incoming: Incoming): Promise<string> {
+  const { tx } = unit;
   const thread = await findThread(
     tx,
     brand,
@@ -67,13 +67,13 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
     },
     (caseId) => customersOfCase(tx, caseId),
   );
-  if (!thread) return openCase(tx, effects, deps, brand, incoming);
+  if (!thread) return openCase(unit, brand, incoming);
   const { role } = thread;
-  const theCase = (await lockCase(tx, { id: thread.theCase.id })) ?? thread.theCase;
+  const work = unit.forCase((await lockCase(tx, { id: thread.theCase.id })) ?? thread.theCase);
   await tx.caseMessage.create({
     data: {
       id: incoming.inboundId,
-      caseId: theCase.id,
+      caseId: work.theCase.id,
       direction: 'in',
       role,
       kind: 'reply',
@@ -87,11 +87,11 @@ async function route(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, inc
       inboundId: incoming.inboundId,
     },
   });
-  await appendEvent(tx, { caseId: theCase.id, type: 'message_received', actor: incoming.sender, data: { role, messageId: incoming.messageId } });
-  if (role === 'complainant') await handleComplainantMessage(tx, effects, deps, brand, theCase, incoming);
-  else if (role === 'specialist') await handleSpecialistMessage(tx, effects, deps, brand, theCase, incoming);
-  else await handleCustomerMessage(tx, effects, deps, brand, theCase, incoming);
-  return theCase.id;
+  await work.event('message_received', { actor: incoming.sender, data: { role, messageId: incoming.messageId } });
+  if (role === 'complainant') await handleComplainantMessage(work, incoming);
+  else if (role === 'specialist') await handleSpecialistMessage(work, incoming);
+  else await handleCustomerMessage(work, incoming);
+  return work.theCase.id;
 }
 
 /** After a crash between commit and queueing: queue what the case still waits for. */

@@ -6,11 +6,9 @@ import { ESCALATION_MARKERS } from '../../deadlines/escalation.js';
 import { brandDomain } from '../../config/brands.js';
 import { ESCALATION_KEYWORD, type EscalationItem } from '../../outbound/templates/index.js';
 import { withoutTags } from '../../outbound/subject-tag.js';
-import type { CaseDeps, Effects } from '../context.js';
-import { appendEvent } from '../../audit/events.js';
 import type { Incoming } from '../incoming.js';
-import { sendCaseMessage } from '../messaging.js';
 import { escalate } from '../escalate.js';
+import type { CaseWork } from '../work.js';
 
 /** Fewer words than this is not "a clear description of your concern" (the seeds). */
 const MIN_DESCRIPTION_WORDS = 8;
@@ -23,7 +21,8 @@ const MIN_DESCRIPTION_WORDS = 8;
  * closed, with the date it closed and how to file a new complaint.
  * Returns false when the message is no escalation (then it is an ordinary reply).
  */
-export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<boolean> {
+export async function handleEscalation(work: CaseWork, incoming: Incoming): Promise<boolean> {
+  const { theCase, brand, tx } = work;
   const match = detectEscalation(await subjectWithoutOurWords(tx, theCase, incoming.headers.subject), brand.policy);
   if (!match) return false;
   const language = theCase.language as Language;
@@ -31,9 +30,10 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
 
   const closedOn = await escalationClosedOn(tx, theCase, incoming.receivedAt);
   if (closedOn) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_refused', actor: incoming.sender, reason: 'escalation window closed' });
-    await sendCaseMessage(
-      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_window_closed', language,
+    await work.event('escalation_refused', { actor: incoming.sender, reason: 'escalation window closed' });
+    await work.send(
+      work.complainant,
+      'escalation_window_closed',
       {
         ...base,
         closedOn,
@@ -50,15 +50,16 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
 
   const missing = missingItems(theCase, incoming);
   if (missing.length > 0) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_incomplete', actor: incoming.sender, data: { missing } });
-    await sendCaseMessage(
-      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_missing_info', language,
+    await work.event('escalation_incomplete', { actor: incoming.sender, data: { missing } });
+    await work.send(
+      work.complainant,
+      'escalation_missing_info',
       { ...base, missing, keyword: keywordFor(brand, language, match.step) },
       { kind: 'escalation_incomplete', autoSubmitted: 'auto-replied', dedupeKey: `escalation-incomplete:${incoming.inboundId}` },
     );
     return true;
   }
-  await escalate(tx, effects, deps, brand, theCase, match.step, incoming.sender, incoming);
+  await escalate(work, match.step, incoming.sender, incoming);
   return true;
 }
 
