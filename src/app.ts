@@ -11,7 +11,7 @@ import { openDatabaseFromConfig, type Database } from './db/index.js';
 import { createResolver, type DnsResolver } from './dns/resolver.js';
 import { ingest, type IngestDeps } from './intake/ingest.js';
 import { rejectionRecorder } from './intake/rejections.js';
-import { sweep } from './intake/sweep.js';
+import { sweep } from './queue/sweep.js';
 import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';

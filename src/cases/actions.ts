@@ -3,7 +3,7 @@ import type { Brand } from '../config/brands.js';
 import type { Case } from '../generated/prisma/client.js';
 import { calendarForBrand } from '../deadlines/calendar.js';
 import { DEADLINE_POLICIES } from '../deadlines/policies.js';
-import { ESCALATION_MARKERS } from '../deadlines/escalation.js';
+import { twoStepMarker } from '../deadlines/escalation-markers.js';
 import type { Attachment } from '../outbound/compose.js';
 import { escalate } from './escalate.js';
 import { OPEN_STATES, type CaseState } from './model.js';
@@ -202,10 +202,7 @@ async function relay(
 
 /** For two-step brands, the marker the complainant writes to take the next step. */
 function nextEscalationKeyword(brand: Brand, theCase: Case): string | undefined {
-  if (brand.policy !== 'two-step') return undefined;
-  const next = theCase.escalationStep + 1;
-  const markers = ESCALATION_MARKERS['two-step'].filter((marker) => marker.step === next);
-  return (markers.find((marker) => marker.language === theCase.language) ?? markers[0])?.text;
+  return brand.policy === 'two-step' ? twoStepMarker(theCase.language, theCase.escalationStep + 1) : undefined;
 }
 
 /** Runs an action on the case with this ticket, in its own transaction. */

@@ -5,7 +5,7 @@ import type { DnsResolver } from '../intake/authenticate.js';
 import type { ChunkStore } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
 import type { LoopMarker } from '../outbound/loop-marker.js';
-import { dispatchQueued } from '../outbound/outbox.js';
+import { enqueueOutbound, measureJob } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs, type DeadlineRef } from '../deadlines/schedule.js';
 import type { ReplyTokens } from '../outbound/reply-address.js';
@@ -44,7 +44,7 @@ export class Effects {
   readonly outbound: string[] = [];
   readonly deadlines: Array<{ brand: Brand; deadline: DeadlineRef; previousDue?: Date }> = [];
   /** Measures to send: each request its own job, so a measure sent again is not taken for the old job. */
-  readonly measures: Array<{ measureId: string; jobId: string }> = [];
+  readonly measures: Array<{ measureId: string; requestedAt: Date }> = [];
 
   /** Where the effects stand now, for `rewind` (a savepoint). */
   mark(): EffectsMark {
@@ -59,7 +59,7 @@ export class Effects {
   }
 
   async apply(deps: Pick<CaseDeps, 'queues' | 'now'>): Promise<void> {
-    await dispatchQueued(deps.queues, this.outbound);
+    await enqueueOutbound(deps.queues, this.outbound);
     const byBrand = new Map<Brand, Array<{ deadline: DeadlineRef; previousDue?: Date }>>();
     for (const entry of this.deadlines) {
       const list = byBrand.get(entry.brand) ?? [];
@@ -71,7 +71,7 @@ export class Effects {
       await scheduleDeadlineJobs(deps.queues, brand, list.map((e) => e.deadline), deps.now(), previous);
     }
     if (this.measures.length > 0) {
-      await deps.queues.measures.addBulk(this.measures.map(({ measureId, jobId }) => ({ name: 'execute', data: { measureId }, opts: { jobId } })));
+      await deps.queues.measures.addBulk(this.measures.map(({ measureId, requestedAt }) => measureJob(measureId, requestedAt)));
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Language } from '../config/brands.js';
-import type { EscalationStep } from '../deadlines/policies.js';
+import type { EscalationStep } from '../deadlines/escalation-markers.js';
 import { describeVerdict } from '../intake/verdict-words.js';
 import type { Incoming } from './incoming.js';
 import type { CaseWork } from './work.js';

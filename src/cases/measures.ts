@@ -36,16 +36,7 @@ export async function proposeMeasure(work: CaseWork, measure: MeasureName, targe
     update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null, at },
   });
   await work.event('measure_requested', { actor, data: { measure, target, account, again: existing !== null } });
-  work.effects.measures.push({ measureId: id, jobId: measureJobId(id, at) });
-}
-
-/**
- * A new job id per request (the failed job of an earlier one is kept, and
- * BullMQ ignores a known id), derived from the row so the sweep can re-queue
- * a lost job under the very same id.
- */
-export function measureJobId(measureId: string, requestedAt: Date): string {
-  return `measure-${measureId}-${requestedAt.getTime()}`;
+  work.effects.measures.push({ measureId: id, requestedAt: at });
 }
 
 /** The customer account the platform acts on: the account itself, the range's holder for an IP, or the domain's. */

@@ -5,6 +5,7 @@ import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
 import { readHeaderBlock } from '../mail/headers.js';
 import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
+import { intakeJob } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
 import { primaryRoute, type Route } from '../smtp/recipients.js';
@@ -214,12 +215,9 @@ export function verdictRefusal(verdict: Verdict, identity: SenderIdentity): Smtp
   return null;
 }
 
-export function intakeJobId(inboundId: string): string {
-  return `in-${inboundId}`;
-}
-
 async function enqueue(inboundId: string, deps: IngestDeps): Promise<void> {
-  await deps.queues.intake.add('intake', { inboundId }, { jobId: intakeJobId(inboundId) });
+  const job = intakeJob(inboundId);
+  await deps.queues.intake.add(job.name, job.data, job.opts);
 }
 
 async function authenticateWithin(input: Received, identity: SenderIdentity, deps: IngestDeps): Promise<Verdict> {

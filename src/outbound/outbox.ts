@@ -2,7 +2,6 @@ import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
 import { appendEvent } from '../audit/events.js';
-import type { Queues } from '../queue/queues.js';
 import type { ComposedMessage, OutgoingMessage } from './compose.js';
 
 export type RecordOutcome =
@@ -35,7 +34,7 @@ export function isRobotAddress(address: string): boolean {
  * transaction, as `queued` — or as `suppressed` when loop protection says no
  * (a robot address, or an outside recipient's daily cap of automatic messages
  * reached; the desk's own addresses have no cap).
- * The job that sends it is queued after the commit (`dispatchQueued`).
+ * The job that sends it is queued after the commit (`enqueueOutbound`).
  */
 export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed: ComposedMessage, policy: OutboxPolicy): Promise<RecordOutcome> {
   const to = message.to.toLowerCase();
@@ -94,12 +93,3 @@ function isDeskAddress(brand: Brand, address: string): boolean {
   return address === brand.specialistAddress || isStaff(brand, address);
 }
 
-export function outboundJobId(messageRowId: string): string {
-  return `out-${messageRowId}`;
-}
-
-/** Queues the send jobs for messages recorded as queued (idempotent by job id). */
-export async function dispatchQueued(queues: Pick<Queues, 'outbound'>, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await queues.outbound.addBulk(ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: outboundJobId(id) } })));
-}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { intakeJobId } from '../../src/intake/ingest.js';
+import { intakeJobId } from '../../src/queue/jobs.js';
 import { sha256 } from '../../src/intake/store.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { waitFor } from '../support/harness.js';

@@ -7,6 +7,7 @@ import { newId } from '../../src/lib/ids.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { LoopMarker } from '../../src/outbound/loop-marker.js';
 import { ReplyTokens } from '../../src/outbound/reply-address.js';
+import { outboundJobId } from '../../src/queue/jobs.js';
 import { testNow } from '../support/clock.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
@@ -80,6 +81,6 @@ describe('a unit of work (PostgreSQL)', () => {
     expect(await db.deadline.count({ where: { caseId } })).toBe(0);
     expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).state).toBe('received');
     // The kept message's send job was queued after the commit; the undone one's never was.
-    expect(await t.app.queues.outbound.getJob(`out-${messages[0]?.id}`)).toBeTruthy();
+    expect(await t.app.queues.outbound.getJob(outboundJobId(messages[0]?.id ?? ''))).toBeTruthy();
   });
 });

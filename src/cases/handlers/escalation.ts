@@ -1,8 +1,7 @@
 import type { Brand, Language } from '../../config/brands.js';
 import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
-import { detectEscalation, type EscalationStep } from '../../deadlines/policies.js';
-import { ESCALATION_MARKERS } from '../../deadlines/escalation.js';
+import { detectEscalation, twoStepMarker, type EscalationStep } from '../../deadlines/escalation-markers.js';
 import { brandDomain } from '../../config/brands.js';
 import { ESCALATION_KEYWORD, type EscalationItem } from '../../outbound/templates/index.js';
 import { withoutTags } from '../../outbound/subject-tag.js';
@@ -86,8 +85,7 @@ function nextStep(theCase: Case): EscalationStep {
 
 function keywordFor(brand: Brand, language: Language, step: EscalationStep): string {
   if (brand.policy === 'standard') return ESCALATION_KEYWORD[language];
-  const markers = ESCALATION_MARKERS['two-step'].filter((marker) => marker.step === step);
-  return (markers.find((marker) => marker.language === language) ?? markers[0])?.text ?? ESCALATION_KEYWORD[language];
+  return twoStepMarker(language, step) ?? ESCALATION_KEYWORD[language];
 }
 
 /** What the seeds ask of an escalation that a machine can check. */

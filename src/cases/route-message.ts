@@ -11,15 +11,15 @@ import { findThread } from './threading.js';
 import { concernsAbuse, readIncoming, readStored, type Incoming } from './incoming.js';
 import { inTransaction, type Work } from './work.js';
 
-export type IntakeOutcome = 'processed' | 'already_processed' | 'missing';
+export type RouteOutcome = 'processed' | 'already_processed' | 'missing';
 
 /**
- * The intake job: turns one stored message into a new case or a step in an
- * existing one. Everything it writes happens in one transaction that also marks
- * the message processed, so a retry after a crash finds it done and only
- * re-queues the follow-up jobs (which are idempotent by id).
+ * The intake queue's job: routes one stored message to a new case or to a
+ * step in an existing one. Everything it writes happens in one transaction
+ * that also marks the message processed, so a retry after a crash finds it
+ * done and only re-queues the follow-up jobs (which are idempotent by id).
  */
-export async function processInbound(inboundId: string, deps: CaseDeps): Promise<IntakeOutcome> {
+export async function routeMessage(inboundId: string, deps: CaseDeps): Promise<RouteOutcome> {
   const stored = await readStored(deps, inboundId);
   if (!stored) return 'missing';
   if (stored.status !== 'stored') {
@@ -32,7 +32,7 @@ export async function processInbound(inboundId: string, deps: CaseDeps): Promise
 
   try {
     await inTransaction(deps, async (work) => {
-      const caseId = await route(work, brand, incoming);
+      const caseId = await routeToCase(work, brand, incoming);
       // Conditional: two workers may have picked up copies of the job; the one
       // that finds the message no longer stored undoes everything it wrote.
       const marked = await work.tx.inboundMessage.updateMany({
@@ -52,7 +52,7 @@ class AlreadyProcessed extends Error {
   override readonly name = 'AlreadyProcessed';
 }
 
-async function route(unit: Work, brand: Brand, incoming: Incoming): Promise<string> {
+async function routeToCase(unit: Work, brand: Brand, incoming: Incoming): Promise<string> {
   const { tx } = unit;
   const thread = await findThread(
     tx,
