@@ -1,0 +1,68 @@
+import type { Logger } from '../lib/logger.js';
+
+export type Closer = () => Promise<void>;
+
+/**
+ * What a role leaves to close, in two phases. The front takes work and is
+ * closed all together first: the SMTP listener answers 421 to new sessions
+ * while messages under way finish, workers drain, the web server stops. Then
+ * the back, what the front needed, one at a time, last opened first:
+ * transport, queues, database, Redis.
+ */
+export class Closers {
+  readonly front: Closer[] = [];
+  readonly back: Closer[] = [];
+
+  /** Something that takes work. */
+  onStop(close: Closer): void {
+    this.front.push(close);
+  }
+
+  /** Something the front needs: closed after it, before whatever was opened earlier. */
+  onRelease(close: Closer): void {
+    this.back.unshift(close);
+  }
+
+  /** Takes over another role's closers; its back goes before ours (it was opened later). */
+  adopt(other: Closers): void {
+    this.front.push(...other.front);
+    this.back.unshift(...other.back);
+  }
+
+  /** Closes the front together, then the back in order, each raced against one deadline. */
+  async close(timeoutMs: number, logger: Logger): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const bounded = async (close: Closer) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(100, deadline - Date.now()));
+      });
+      const done = close().then(
+        () => 'done' as const,
+        (error: unknown) => {
+          logger.warn({ err: error }, 'error while closing');
+          return 'done' as const;
+        },
+      );
+      const result = await Promise.race([done, timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout') logger.warn('a component did not close in time; moving on');
+    };
+    await Promise.all(this.front.map(bounded));
+    for (const close of this.back) await bounded(close);
+  }
+}
+
+/**
+ * Runs a role's builder with its own closers. If the builder fails half way,
+ * what it had opened is closed again before the error goes on.
+ */
+export async function buildRole<T>(logger: Logger, build: (closers: Closers) => Promise<T>): Promise<T & { closers: Closers }> {
+  const closers = new Closers();
+  try {
+    return { ...(await build(closers)), closers };
+  } catch (error) {
+    await closers.close(10_000, logger);
+    throw error;
+  }
+}
