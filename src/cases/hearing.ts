@@ -1,7 +1,10 @@
 import { LANGUAGES, type Language } from '../config/brands.js';
+import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
+import { newId } from '../lib/ids.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
 import type { MeasureName } from './measures.js';
+import { addParty } from './parties.js';
 import type { CaseWork } from './work.js';
 
 /**
@@ -17,6 +20,7 @@ export async function openHearing(work: CaseWork, evidence: CaseEvidence): Promi
   const account = await tx.account.findUnique({ where: { account: suggested.account } });
   if (!account) {
     await work.event('customer_notified', { actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
+    await tx.hearing.create({ data: { id: newId(), caseId: theCase.id, account: suggested.account, status: 'no_contact', domain: suggested.target, at: work.now() } });
     return false;
   }
   const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
@@ -24,12 +28,17 @@ export async function openHearing(work: CaseWork, evidence: CaseEvidence): Promi
 
   const deadline = await work.openDeadline('customer_response', work.now());
   const language = (LANGUAGES as readonly string[]).includes(account.language) ? (account.language as Language) : brand.defaultLanguage;
+  const email = account.email.toLowerCase();
   await work.event('customer_notified', {
     actor: 'system',
-    data: { account: account.account, email: account.email.toLowerCase(), domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
+    data: { account: account.account, email, domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
   });
+  await tx.hearing.create({
+    data: { id: newId(), caseId: theCase.id, account: account.account, status: 'notified', email, domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt, at: work.now() },
+  });
+  await addParty(tx, { caseId: theCase.id, role: 'customer', address: email, at: work.now() });
   await work.send(
-    { address: account.email.toLowerCase(), language },
+    { address: email, language },
     'customer_hearing',
     {
       ticket: theCase.ticket,
@@ -44,6 +53,12 @@ export async function openHearing(work: CaseWork, evidence: CaseEvidence): Promi
     { kind: 'hearing', autoSubmitted: 'auto-generated', role: 'system', dedupeKey: `hearing:${theCase.id}` },
   );
   return true;
+}
+
+/** What the latest hearing of a case is about, for the specialist who decides on it. */
+export async function hearingDomain(tx: Pick<Tx, 'hearing'>, caseId: string): Promise<string> {
+  const hearing = await tx.hearing.findFirst({ where: { caseId }, orderBy: { seq: 'desc' }, select: { domain: true } });
+  return hearing?.domain ?? '(see case)';
 }
 
 /** What the customer may see: the reported message's relevant headers and URLs, not who reported it. */

@@ -1,3 +1,4 @@
+import { hearingDomain } from '../hearing.js';
 import type { Incoming } from '../incoming.js';
 import type { CaseWork } from '../work.js';
 import { forwardToStaff } from './complainant.js';
@@ -11,8 +12,7 @@ export async function handleCustomerMessage(work: CaseWork, incoming: Incoming):
   await forwardToStaff(work, incoming, 'customer_reply');
   const answered = await work.settle('customer_response', 'met', work.now(), incoming.sender);
   if (!answered) return;
-  const hearing = await work.tx.caseEvent.findFirst({ where: { caseId: work.theCase.id, type: 'customer_notified' }, orderBy: { seq: 'desc' }, select: { data: true } });
-  const domain = (hearing?.data as { domain?: string } | null)?.domain ?? '(see case)';
+  const domain = await hearingDomain(work.tx, work.theCase.id);
   await work.send(
     work.desk,
     'decision_needed',

@@ -2,6 +2,7 @@ import type { DeadlineKind } from '../../deadlines/policies.js';
 import { settleDeadlineRow } from '../../deadlines/settle.js';
 import type { Deadline } from '../../generated/prisma/client.js';
 import type { CaseDeps } from '../context.js';
+import { hearingDomain } from '../hearing.js';
 import { lockCase } from '../lock.js';
 import { inTransaction, type CaseWork } from '../work.js';
 
@@ -63,7 +64,7 @@ async function due(work: CaseWork, deadline: Deadline): Promise<FiredOutcome> {
   await settleDeadlineRow(tx, brand, deadline, 'breached', now);
 
   if (kind === 'customer_response') {
-    const domain = await hearingDomain(work);
+    const domain = await hearingDomain(work.tx, theCase.id);
     await work.send(
       work.desk,
       'decision_needed',
@@ -79,10 +80,4 @@ async function due(work: CaseWork, deadline: Deadline): Promise<FiredOutcome> {
     { kind: 'breach_alert', autoSubmitted: 'auto-generated', dedupeKey: `breach:${deadline.id}:${deadline.dueAt.getTime()}` },
   );
   return 'breached';
-}
-
-async function hearingDomain(work: CaseWork): Promise<string> {
-  const event = await work.tx.caseEvent.findFirst({ where: { caseId: work.theCase.id, type: 'customer_notified' }, orderBy: { seq: 'desc' }, select: { data: true } });
-  const domain = (event?.data as { domain?: unknown } | null)?.domain;
-  return typeof domain === 'string' ? domain : '(see case)';
 }
