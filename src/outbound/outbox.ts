@@ -1,6 +1,7 @@
 import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
+import { isRobotAddress } from '../mail/robot-address.js';
 import { appendEvent } from '../audit/events.js';
 import type { ComposedMessage, OutgoingMessage } from './compose.js';
 
@@ -21,13 +22,6 @@ const OUTGOING_COLUMNS = {
   from: 'value', to: 'text[]', subject: 'value', at: 'timestamp', relayed: 'value', autoSubmitted: 'value', status: 'value', raw: 'bytes',
   envelope: 'jsonb', dedupeKey: 'value', attempts: 'value', lastError: 'value',
 } as const;
-
-/** Local parts that belong to machines; we never write to them. */
-const ROBOT_LOCAL_PART = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?([+._-].*)?)$/i;
-
-export function isRobotAddress(address: string): boolean {
-  return ROBOT_LOCAL_PART.test(address.slice(0, address.lastIndexOf('@')));
-}
 
 /**
  * Writes an outgoing message into the case's record, inside the caller's
