@@ -3,6 +3,7 @@ import type { Brand } from '../config/brands.js';
 import { isStaff } from '../config/brands.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
+import { withTimeout } from '../lib/timeout.js';
 import { readHeaderBlock } from '../mail/headers.js';
 import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
 import { intakeJob } from '../queue/jobs.js';
@@ -221,21 +222,15 @@ async function enqueue(inboundId: string, deps: IngestDeps): Promise<void> {
 }
 
 async function authenticateWithin(input: Received, identity: SenderIdentity, deps: IngestDeps): Promise<Verdict> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(smtpErrors.dnsTemporary()), deps.authTimeoutMs);
-  });
   try {
     const facts = sessionFacts(input, deps);
     const authDeps = { resolver: deps.resolver, now: deps.now };
     const verdict = (input.checks ?? checkInMemory(input, deps)).then((checks) => verifySender(checks, identity, facts, authDeps));
-    return await Promise.race([verdict, timeout]);
+    return await withTimeout(verdict, deps.authTimeoutMs, () => smtpErrors.dnsTemporary());
   } catch (error) {
     if (error instanceof SmtpError) throw error;
     deps.logger.warn({ err: error }, 'authentication failed unexpectedly');
     throw smtpErrors.temporary('authentication');
-  } finally {
-    clearTimeout(timer);
   }
 }
 

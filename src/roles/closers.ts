@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logger.js';
+import { TimeoutError, withTimeout } from '../lib/timeout.js';
 
 export type Closer = () => Promise<void>;
 
@@ -33,20 +34,12 @@ export class Closers {
   async close(timeoutMs: number, logger: Logger): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const bounded = async (close: Closer) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(100, deadline - Date.now()));
-      });
-      const done = close().then(
-        () => 'done' as const,
-        (error: unknown) => {
-          logger.warn({ err: error }, 'error while closing');
-          return 'done' as const;
-        },
-      );
-      const result = await Promise.race([done, timeout]);
-      clearTimeout(timer);
-      if (result === 'timeout') logger.warn('a component did not close in time; moving on');
+      try {
+        await withTimeout(close(), Math.max(100, deadline - Date.now()));
+      } catch (error) {
+        if (error instanceof TimeoutError) logger.warn('a component did not close in time; moving on');
+        else logger.warn({ err: error }, 'error while closing');
+      }
     };
     await Promise.all(this.front.map(bounded));
     for (const close of this.back) await bounded(close);
