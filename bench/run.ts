@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDnsServer } from '../test/support/dns-server.js';
+import { startDnsServer } from '../src/dns/zone-server.js';
 import { testZone } from '../test/support/mail.js';
 import { startCeiling } from './ceiling.js';
 import { runLoad, type LoadResult } from './load.js';

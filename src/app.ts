@@ -1,32 +1,15 @@
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import { join } from 'node:path';
-import type { Brand } from './config/brands.js';
 import type { AppConfig, Role } from './config/index.js';
-import type { CaseDeps } from './cases/context.js';
-import { ReplyTokens } from './cases/reply-address.js';
-import { writersOfCase } from './cases/directory.js';
-import { openDatabaseFromConfig, type Database } from './db/index.js';
-import { createResolver, type DnsResolver } from './dns/resolver.js';
-import { ingest, type IngestDeps } from './intake/ingest.js';
-import { rejectionRecorder } from './intake/rejections.js';
-import { sweep } from './intake/sweep.js';
+import type { Database } from './db/index.js';
+import type { DnsResolver } from './dns/resolver.js';
 import { cachePublicKeys } from './intake/public-keys.js';
-import { inboundStore } from './intake/store.js';
 import type { Logger } from './lib/logger.js';
-import { LoopMarker } from './outbound/loop-marker.js';
 import type { OutboundTransport } from './outbound/transport.js';
-import { closeConnection, producerConnection, waitReady } from './queue/connection.js';
-import { createQueues, type Queues } from './queue/queues.js';
-import { ensureRedis, type RedisEndpoint } from './queue/redis-server.js';
-import { governWorkers, intakePulse, type IntakePulse, type WorkerGovernor } from './queue/intake-priority.js';
-import { startWorker, type RunningWorker } from './queue/worker.js';
-import { SmtpRateLimits } from './smtp/limits.js';
-import { RecipientRouter } from './smtp/recipients.js';
-import { startSmtpListener, type SmtpListener } from './smtp/server.js';
-import { loadTls } from './smtp/tls.js';
-import { createMetrics, type Metrics } from './web/metrics.js';
-import { sqlChunkStore } from './intake/spool.js';
+import { intakePulse, type IntakePulse } from './queue/intake-priority.js';
+import type { Queues } from './queue/queues.js';
+import { sweep } from './queue/sweep.js';
+import { Closers } from './roles/closers.js';
+import { openShared } from './roles/shared.js';
+import type { Metrics } from './web/metrics.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -53,275 +36,54 @@ export interface RunningApp {
 }
 
 /**
- * The composition root: builds each role from the configuration and wires
- * the shared pieces (database, Redis, queues) once. One process may run all
- * roles (a small site) or one (many machines against one PostgreSQL and Redis).
+ * The composition root: opens what the roles share (database, Redis, queues)
+ * once, then starts each role this process runs (src/roles). One process may
+ * run all roles (a small site) or one (many machines against one PostgreSQL
+ * and Redis).
  */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, roles, logger } = options;
-  const now = options.now ?? (() => new Date());
   const env = config.env;
-  const brands = new Map<string, Brand>(config.brands.map((brand) => [brand.id, brand]));
-  const tokens = new ReplyTokens(config.secrets.REPLY_TOKEN_SECRET);
-  const loopMarker = new LoopMarker(config.secrets.REPLY_TOKEN_SECRET);
-  const metrics = createMetrics();
   // For the life of the process: DKIM and ARC keys (at intake, and in evidence) are parsed once.
   cachePublicKeys();
-  // Closed in two phases: first everything that takes work, together (the SMTP
-  // listener answers 421 to new sessions while messages under way finish, and
-  // workers drain); then what they needed, in order: transport, queues, database, Redis.
-  const front: Closer[] = [];
-  const back: Closer[] = [];
-
-  let redis: RedisEndpoint | undefined;
-  let database: Database | undefined;
+  const closers = new Closers();
   try {
-    redis = await ensureRedis(env.REDIS_URL, config.dataDir, logger);
-    const endpoint = redis;
-    back.push(() => endpoint.stop());
-    database = await openDatabaseFromConfig(config, poolSize(roles, env.WORKER_CONCURRENCY));
-    const db = database;
-    back.unshift(() => db.close());
-
-    const producer = producerConnection(redis.url, 'abuse-desk-producer');
-    producer.on('error', (error) => logger.debug({ err: error }, 'Redis producer connection error'));
-    await waitReady(producer, 10_000);
-    const queues = createQueues(producer, env.QUEUE_PREFIX, {
-      outbound: { attempts: env.OUTBOUND_MAX_ATTEMPTS, delayMs: env.OUTBOUND_RETRY_DELAY_MS },
-      measures: { attempts: env.MEASURES_MAX_ATTEMPTS, delayMs: env.MEASURES_RETRY_DELAY_MS },
-    });
-    back.unshift(async () => {
-      await queues.close();
-      await closeConnection(producer);
-    });
-
-    const resolver = options.resolver ?? createResolver({ servers: env.DNS_SERVERS, timeoutMs: env.DNS_TIMEOUT_MS });
-    const chunks = sqlChunkStore(db.runner);
-    const caseDeps: CaseDeps = {
-      db: db.prisma,
-      sql: db.runner,
-      chunks,
-      queues,
-      brands,
-      tokens,
-      loopMarker,
-      hostname: config.hostname,
-      dailyCap: env.AUTO_REPLY_DAILY_CAP,
-      blocklists: env.DNS_BLOCKLISTS,
-      resolver,
-      now,
-      logger,
-    };
-
-    let smtp: SmtpListener | undefined;
-    let priority: IntakePulse | undefined;
-    if (roles.includes('smtp')) {
-      const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
-      const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
-      const ingestDeps: IngestDeps = {
-        db: db.prisma,
-        inbound: inboundStore(db.prisma, db.runner),
-        chunks,
-        maxMessageBytes: env.MAX_MESSAGE_BYTES,
-        spillBytes: env.SMTP_SPOOL_BYTES,
-        queues,
-        resolver,
-        brands,
-        cases: directory,
-        loopMarker,
-        recordRejection: rejectionRecorder(db.prisma, logger),
-        mta: config.hostname,
-        authTimeoutMs: Math.max(5_000, env.DNS_TIMEOUT_MS * 4),
-        now,
-        logger,
-      };
-      smtp = await startSmtpListener({
-        host: env.SMTP_HOST,
-        port: env.SMTP_PORT,
-        hostname: config.hostname,
-        maxMessageBytes: env.MAX_MESSAGE_BYTES,
-        tls,
-        maxClients: env.SMTP_MAX_CLIENTS,
-        maxRecipients: env.SMTP_MAX_RECIPIENTS,
-        socketTimeoutMs: env.SMTP_IDLE_TIMEOUT_MS,
-        pace: { commandMs: env.SMTP_COMMAND_TIMEOUT_MS, dataMs: env.SMTP_DATA_TIMEOUT_MS, dataMinBytesPerSecond: env.SMTP_DATA_MIN_RATE },
-        router: new RecipientRouter(config.brands, tokens),
-        limits: new SmtpRateLimits(producer, {
-          connectionsPerMinutePerIp: env.RATE_LIMIT_IP_PER_MINUTE,
-          openSessionsPerIp: env.SMTP_MAX_CLIENTS_PER_IP,
-          messagesPerHourPerSender: env.RATE_LIMIT_SENDER_PER_HOUR,
-          exempt: env.RATE_LIMIT_EXEMPT,
-          prefix: env.QUEUE_PREFIX,
-        }),
-        cases: directory,
-        ingest: (input) => ingest(input, ingestDeps),
-        logger,
-        hooks: {
-          ...metrics.smtpHooks,
-          onAccepted: (outcome) => {
-            metrics.smtpHooks.onAccepted(outcome);
-            priority?.noteAccepted();
-          },
-        },
-      });
-      const listener = smtp;
-      front.push(() => listener.close());
-    }
-
-    const workers: RunningWorker[] = [];
-    let transport: OutboundTransport | undefined;
-    const sweepDeps = { db: db.prisma, sql: db.runner, queues, brands, now, logger };
-    if (roles.includes('worker')) {
-      const { deadlinesProcessor, intakeExhausted, intakeProcessor, measuresExhausted, measuresProcessor, outboundExhausted, outboundProcessor, outboxTransport, smtpTransport } =
-        await loadWorkerRole();
-      transport = options.transport ?? (env.OUTBOUND_SMTP_URL ? smtpTransport(env.OUTBOUND_SMTP_URL) : outboxTransport(join(config.dataDir, 'outbox')));
-      logger.info({ transport: transport.description }, 'outbound messages go to');
-      const common = { redisUrl: redis.url, prefix: env.QUEUE_PREFIX, lockMs: env.WORKER_LOCK_MS, logger, hooks: metrics.workerHooks };
-      workers.push(
-        startWorker('intake', intakeProcessor(caseDeps), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: intakeExhausted(caseDeps) }),
-        startWorker('outbound', outboundProcessor(caseDeps, transport), { ...common, concurrency: env.WORKER_CONCURRENCY, onExhausted: outboundExhausted(caseDeps) }),
-        startWorker('deadlines', deadlinesProcessor(caseDeps), { ...common, concurrency: 4 }),
-        startWorker('measures', measuresProcessor(caseDeps, { defaultUrl: env.MEASURES_WEBHOOK_URL, secret: config.secrets.WEBHOOK_SECRET }), {
-          ...common,
-          concurrency: 4,
-          onExhausted: measuresExhausted(caseDeps),
-        }),
-      );
-      const sending = transport;
-      back.unshift(() => sending.close());
-      front.push(async () => {
-        await Promise.all(workers.map((worker) => worker.close()));
-      });
-      await sweep(sweepDeps, { graceMs: env.SWEEP_GRACE_MS, includeDeadlines: true }).catch((error: unknown) => logger.warn({ err: error }, 'start-up sweep failed'));
-      const interval = options.sweepIntervalMs ?? env.SWEEP_INTERVAL_MS;
-      if (interval > 0) {
-        let round = 0;
-        const timer = setInterval(() => {
-          round += 1;
-          // Deadline jobs are re-checked every tenth round: there can be many.
-          sweep(sweepDeps, { graceMs: env.SWEEP_GRACE_MS, includeDeadlines: round % 10 === 0 }).catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
-        }, interval);
-        timer.unref();
-        front.push(async () => clearInterval(timer));
-      }
-    }
+    const shared = await openShared({ config, roles, logger, now: options.now ?? (() => new Date()), resolver: options.resolver });
+    closers.adopt(shared.closers);
 
     // Listeners signal a burst; workers that yield to them take one job at a time meanwhile (see intake-priority.ts).
-    const priorityOptions = { redis: producer, prefix: env.QUEUE_PREFIX, logger };
-    let governor: WorkerGovernor | undefined;
-    if (workers.length > 0 && env.WORKERS_YIELD_TO_SMTP) {
-      const yielding = governWorkers(workers.slice(0, 2).map((running) => running.worker), priorityOptions);
-      governor = yielding;
-      front.push(async () => yielding.stop());
-    }
+    let pulse: IntakePulse | undefined;
+    // A role's own code is loaded only by a process that runs it: an SMTP-only
+    // process carries neither the dashboard nor the case workers (docs/performance.md).
+    const smtp = roles.includes('smtp') ? await (await import('./roles/smtp.js')).startSmtpRole(shared, () => pulse?.noteAccepted()) : null;
+    if (smtp) closers.adopt(smtp.closers);
+    const worker = roles.includes('worker') ? await (await import('./roles/worker.js')).startWorkerRole(shared, { transport: options.transport, sweepIntervalMs: options.sweepIntervalMs }) : null;
+    if (worker) closers.adopt(worker.closers);
     if (smtp) {
-      const pulse = intakePulse(priorityOptions, governor);
-      priority = pulse;
-      front.push(async () => pulse.stop());
+      const started = intakePulse({ redis: shared.producer, prefix: env.QUEUE_PREFIX, logger }, worker?.governor);
+      pulse = started;
+      closers.onStop(async () => started.stop());
     }
-
-    let http: Server | undefined;
-    if (roles.includes('web')) {
-      const { createWebApp, mountDashboard, serve } = await loadWebRole();
-      const app = createWebApp({
-        db: db.prisma,
-        cases: caseDeps,
-        secrets: config.secrets,
-        maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
-        now,
-        logger,
-        ready: async () => ({
-          database: await db.ping().then(() => true, () => false),
-          redis: await producer.ping().then(() => true, () => false),
-        }),
-        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now, logger }),
-      });
-      http = serve({ fetch: app.fetch, port: env.HTTP_PORT, hostname: env.HTTP_HOST }) as Server;
-      await once(http, 'listening');
-      const server = http;
-      front.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-      logger.info({ port: httpPort(http) }, 'web server ready');
-    }
+    const web = roles.includes('web') ? await (await import('./roles/web.js')).startWebRole(shared) : null;
+    if (web) closers.adopt(web.closers);
 
     let stopping: Promise<void> | undefined;
     return {
-      smtpPort: smtp?.port ?? null,
-      httpPort: http ? httpPort(http) : null,
-      database: db,
-      queues,
-      metrics,
+      smtpPort: smtp?.listener.port ?? null,
+      httpPort: web?.port ?? null,
+      database: shared.database,
+      queues: shared.queues,
+      metrics: shared.metrics,
       sweepNow: async () => {
-        await sweep(sweepDeps, { graceMs: 0, includeDeadlines: true });
+        await sweep(shared.sweep, { graceMs: 0, includeDeadlines: true });
       },
       stop(timeoutMs = env.SHUTDOWN_TIMEOUT_MS) {
-        stopping ??= closeAll(front, back, timeoutMs, logger);
+        stopping ??= closers.close(timeoutMs, logger);
         return stopping;
       },
     };
   } catch (error) {
-    await closeAll(front, back, 10_000, logger);
+    await closers.close(10_000, logger);
     throw error;
   }
-}
-
-/**
- * A role's own code is loaded only by a process that runs it: an SMTP-only
- * process carries neither the dashboard nor the case workers (docs/performance.md).
- */
-async function loadWorkerRole() {
-  const [deadlines, intake, measures, outbound, transports] = await Promise.all([
-    import('../workers/deadlines.js'),
-    import('../workers/intake.js'),
-    import('../workers/measures.js'),
-    import('../workers/outbound.js'),
-    import('./outbound/transport.js'),
-  ]);
-  return { ...deadlines, ...intake, ...measures, ...outbound, ...transports };
-}
-
-async function loadWebRole() {
-  const [{ createWebApp }, { mountDashboard }, { serve }] = await Promise.all([import('./web/app.js'), import('./web/mount.js'), import('@hono/node-server')]);
-  return { createWebApp, mountDashboard, serve };
-}
-
-/**
- * Database connections this process may need at once: an interactive
- * transaction holds one for its whole length, so workers need one per job they
- * run (intake and outbound at the configured concurrency, deadlines and
- * measures at 4), the SMTP listener a few for stores and lookups, the web role
- * a few for pages. The sum over all processes must stay under the server's
- * max_connections.
- */
-function poolSize(roles: Role[], workerConcurrency: number): number {
-  return (roles.includes('worker') ? 2 * workerConcurrency + 10 : 0) + (roles.includes('smtp') ? 10 : 0) + (roles.includes('web') ? 5 : 0);
-}
-
-function httpPort(server: Server): number {
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-type Closer = () => Promise<void>;
-
-/** Closes the front together, then the back in order, each raced against the deadline. */
-async function closeAll(front: Closer[], back: Closer[], timeoutMs: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const bounded = async (close: Closer) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(100, deadline - Date.now()));
-    });
-    const done = close().then(
-      () => 'done' as const,
-      (error: unknown) => {
-        logger.warn({ err: error }, 'error while closing');
-        return 'done' as const;
-      },
-    );
-    const result = await Promise.race([done, timeout]);
-    clearTimeout(timer);
-    if (result === 'timeout') logger.warn('a component did not close in time; moving on');
-  };
-  await Promise.all(front.map(bounded));
-  for (const close of back) await bounded(close);
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { CaseDeps } from '../src/cases/context.js';
-import { deadlineFired } from '../src/deadlines/fired.js';
+import { deadlineFired } from '../src/cases/handlers/deadline-fired.js';
 import type { JobData } from '../src/queue/queues.js';
 
 /** deadlines queue: a reminder or a due date woke up; the case is re-read. */

@@ -1,11 +1,11 @@
 import type { Job } from 'bullmq';
 import type { CaseDeps } from '../src/cases/context.js';
-import { processInbound } from '../src/cases/intake.js';
+import { routeMessage } from '../src/cases/route-message.js';
 import type { JobData } from '../src/queue/queues.js';
 
 /** intake queue: one stored message becomes a case or a step in one. */
 export function intakeProcessor(deps: CaseDeps) {
-  return (job: Job<JobData['intake']>) => processInbound(job.data.inboundId, deps);
+  return (job: Job<JobData['intake']>) => routeMessage(job.data.inboundId, deps);
 }
 
 /** After the last retry the message stays stored, marked failed for ops to see. */

@@ -1,15 +1,14 @@
 import type { Brand } from '../config/brands.js';
-import type { Db, Tx } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { SqlRunner } from '../db/migrate.js';
-import { withEventBuffer } from './events.js';
 import type { DnsResolver } from '../intake/authenticate.js';
 import type { ChunkStore } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
 import type { LoopMarker } from '../outbound/loop-marker.js';
-import { dispatchQueued } from '../outbound/outbox.js';
+import { enqueueOutbound, measureJob } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs, type DeadlineRef } from '../deadlines/schedule.js';
-import type { ReplyTokens } from './reply-address.js';
+import type { ReplyTokens } from '../outbound/reply-address.js';
 
 /** Everything case handling needs from the world, injected once. */
 export interface CaseDeps {
@@ -33,6 +32,12 @@ export interface CaseDeps {
   logger: Logger;
 }
 
+export interface EffectsMark {
+  outbound: number;
+  deadlines: number;
+  measures: number;
+}
+
 /**
  * What a transaction leaves to do once it has committed: jobs are queued only
  * for rows that exist, and if queueing fails the sweep finds the rows later.
@@ -41,10 +46,22 @@ export class Effects {
   readonly outbound: string[] = [];
   readonly deadlines: Array<{ brand: Brand; deadline: DeadlineRef; previousDue?: Date }> = [];
   /** Measures to send: each request its own job, so a measure sent again is not taken for the old job. */
-  readonly measures: Array<{ measureId: string; jobId: string }> = [];
+  readonly measures: Array<{ measureId: string; requestedAt: Date }> = [];
+
+  /** Where the effects stand now, for `rewind` (a savepoint). */
+  mark(): EffectsMark {
+    return { outbound: this.outbound.length, deadlines: this.deadlines.length, measures: this.measures.length };
+  }
+
+  /** Drops the effects left since `mark`. */
+  rewind(mark: EffectsMark): void {
+    this.outbound.length = mark.outbound;
+    this.deadlines.length = mark.deadlines;
+    this.measures.length = mark.measures;
+  }
 
   async apply(deps: Pick<CaseDeps, 'queues' | 'now'>): Promise<void> {
-    await dispatchQueued(deps.queues, this.outbound);
+    await enqueueOutbound(deps.queues, this.outbound);
     const byBrand = new Map<Brand, Array<{ deadline: DeadlineRef; previousDue?: Date }>>();
     for (const entry of this.deadlines) {
       const list = byBrand.get(entry.brand) ?? [];
@@ -56,17 +73,9 @@ export class Effects {
       await scheduleDeadlineJobs(deps.queues, brand, list.map((e) => e.deadline), deps.now(), previous);
     }
     if (this.measures.length > 0) {
-      await deps.queues.measures.addBulk(this.measures.map(({ measureId, jobId }) => ({ name: 'execute', data: { measureId }, opts: { jobId } })));
+      await deps.queues.measures.addBulk(this.measures.map(({ measureId, requestedAt }) => measureJob(measureId, requestedAt)));
     }
   }
-}
-
-/** Runs `fn` in one transaction, then applies what it left to do. */
-export async function inTransaction<T>(deps: CaseDeps, fn: (tx: Tx, effects: Effects) => Promise<T>): Promise<T> {
-  const effects = new Effects();
-  const result = await deps.db.$transaction((tx) => withEventBuffer(tx, () => fn(tx, effects)), { timeout: 30_000, maxWait: 30_000 });
-  await effects.apply(deps);
-  return result;
 }
 
 export function brandOf(deps: Pick<CaseDeps, 'brands'>, brandId: string): Brand {

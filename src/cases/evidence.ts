@@ -7,7 +7,7 @@ import { registrableDomain } from '../intake/alignment.js';
 import { accountHistoryLoader } from '../managed/history.js';
 import { managedLookupLoader } from '../managed/lookup.js';
 import type { CaseDeps } from './context.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 
 const GRADE_ORDER: EvidenceGrade[] = ['none', 'inconclusive', 'conclusive'];
 

@@ -1,13 +1,11 @@
-import type { Brand, Language } from '../config/brands.js';
-import { LANGUAGES } from '../config/brands.js';
+import { LANGUAGES, type Language } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { openDeadline } from '../deadlines/schedule.js';
+import { newId } from '../lib/ids.js';
 import type { CaseEvidence } from '../mail/evidence/index.js';
-import type { CaseDeps, Effects } from './context.js';
-import { appendEvent } from './events.js';
 import type { MeasureName } from './measures.js';
-import { sendCaseMessage } from './messaging.js';
+import { addParty } from './parties.js';
+import type { CaseWork } from './work.js';
 
 /**
  * The customer hearing (seeds: a domain is shut down when the complaint "is
@@ -15,37 +13,41 @@ import { sendCaseMessage } from './messaging.js';
  * managed resource of a known account, that account's contact is told, with
  * the evidence but never the reporter, and given a deadline to answer.
  */
-export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence): Promise<boolean> {
+export async function openHearing(work: CaseWork, evidence: CaseEvidence): Promise<boolean> {
+  const { theCase, brand, tx } = work;
   const suggested = evidence.suggestedMeasure;
   if (evidence.grade !== 'conclusive' || !suggested) return false;
-  if (suggested.measure === 'clean-up') return askForCleanUp(tx, effects, deps, brand, theCase, evidence, suggested.target);
+  if (suggested.measure === 'clean-up') return askForCleanUp(work, evidence, suggested.target);
   if (!suggested.account) return false;
   const account = await tx.account.findUnique({ where: { account: suggested.account } });
   if (!account) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
+    await work.event('customer_notified', { actor: 'system', reason: 'no contact on file for the account', data: { account: suggested.account, domain: suggested.target, sent: false } });
+    await tx.hearing.create({ data: { id: newId(), caseId: theCase.id, account: suggested.account, status: 'no_contact', domain: suggested.target, at: work.now() } });
     return false;
   }
   const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
   if (already) return false;
 
-  const now = deps.now();
-  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: now });
-  effects.deadlines.push({ brand, deadline });
-  const language = languageOf(account.language, brand);
-  await appendEvent(tx, {
-    caseId: theCase.id,
-    type: 'customer_notified',
+  const deadline = await work.openDeadline('customer_response', work.now());
+  const language = languageOf(account.language, brand.defaultLanguage);
+  const email = account.email.toLowerCase();
+  await work.event('customer_notified', {
     actor: 'system',
-    data: { account: account.account, email: account.email.toLowerCase(), domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
+    data: { account: account.account, email, domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt.toISOString(), sent: true },
   });
-  await sendCaseMessage(
-    tx, effects, deps, theCase, account.email.toLowerCase(), 'customer_hearing', language,
+  await tx.hearing.create({
+    data: { id: newId(), caseId: theCase.id, account: account.account, status: 'notified', email, domain: suggested.target, measure: suggested.measure, respondBy: deadline.dueAt, at: work.now() },
+  });
+  await addParty(tx, { caseId: theCase.id, role: 'customer', address: email, at: work.now() });
+  await work.send(
+    { address: email, language },
+    'customer_hearing',
     {
       ticket: theCase.ticket,
       brandName: brand.name,
       domain: suggested.target,
       measure: suggested.measure as MeasureName,
-      evidenceSummary: withholdReporter(hearingEvidence(evidence), theCase),
+      evidenceSummary: evidenceForCustomer(evidence, theCase),
       respondBy: deadline.dueAt,
       timeZone: brand.timeZone,
       withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
@@ -60,34 +62,38 @@ export async function openHearing(tx: Tx, effects: Effects, deps: CaseDeps, bran
  * we host it, are asked to clean it up by the hearing deadline. Nothing is
  * suspended; when the deadline passes the specialist decides what follows.
  */
-async function askForCleanUp(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, evidence: CaseEvidence, domain: string): Promise<boolean> {
+async function askForCleanUp(work: CaseWork, evidence: CaseEvidence, domain: string): Promise<boolean> {
+  const { theCase, brand, tx } = work;
   const finding = evidence.enrichment?.find((f) => f.domain === domain);
   const holders = [...new Set([finding?.account, ...(finding?.addresses ?? []).map((a) => a.account)].filter((a): a is string => Boolean(a)))];
   const accounts = holders.length > 0 ? await tx.account.findMany({ where: { account: { in: holders } } }) : [];
   if (accounts.length === 0) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'customer_notified', actor: 'system', reason: 'no contact on file for the site', data: { accounts: holders, domain, measure: 'clean-up', sent: false } });
+    await work.event('customer_notified', { actor: 'system', reason: 'no contact on file for the site', data: { accounts: holders, domain, measure: 'clean-up', sent: false } });
+    for (const account of holders) await tx.hearing.create({ data: { id: newId(), caseId: theCase.id, account, status: 'no_contact', domain, measure: 'clean-up', at: work.now() } });
     return false;
   }
   const already = await tx.deadline.findFirst({ where: { caseId: theCase.id, kind: 'customer_response' }, select: { id: true } });
   if (already) return false;
-  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'customer_response', start: deps.now() });
-  effects.deadlines.push({ brand, deadline });
+  const deadline = await work.openDeadline('customer_response', work.now());
   for (const account of accounts) {
     const email = account.email.toLowerCase();
-    await appendEvent(tx, {
-      caseId: theCase.id,
-      type: 'customer_notified',
+    await work.event('customer_notified', {
       actor: 'system',
       data: { account: account.account, email, domain, measure: 'clean-up', respondBy: deadline.dueAt.toISOString(), sent: true },
     });
-    await sendCaseMessage(
-      tx, effects, deps, theCase, email, 'customer_cleanup', languageOf(account.language, brand),
+    await tx.hearing.create({
+      data: { id: newId(), caseId: theCase.id, account: account.account, status: 'notified', email, domain, measure: 'clean-up', respondBy: deadline.dueAt, at: work.now() },
+    });
+    await addParty(tx, { caseId: theCase.id, role: 'customer', address: email, at: work.now() });
+    await work.send(
+      { address: email, language: languageOf(account.language, brand.defaultLanguage) },
+      'customer_cleanup',
       {
         ticket: theCase.ticket,
         brandName: brand.name,
         domain,
         abuseType: evidence.abuseType,
-        evidenceSummary: withholdReporter(hearingEvidence(evidence), theCase),
+        evidenceSummary: evidenceForCustomer(evidence, theCase),
         respondBy: deadline.dueAt,
         timeZone: brand.timeZone,
         withhold: [theCase.complainantAddress, ...(theCase.complainantName ? [theCase.complainantName] : [])],
@@ -98,13 +104,19 @@ async function askForCleanUp(tx: Tx, effects: Effects, deps: CaseDeps, brand: Br
   return true;
 }
 
-function languageOf(language: string, brand: Brand): Language {
-  return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : brand.defaultLanguage;
+function languageOf(language: string, fallback: Language): Language {
+  return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : fallback;
 }
 
 /** The evidence as the customer may see it: never who reported it. */
 export function evidenceForCustomer(evidence: CaseEvidence, theCase: Pick<Case, 'complainantAddress' | 'complainantName'>): string {
   return withholdReporter(hearingEvidence(evidence), theCase);
+}
+
+/** What the latest hearing of a case is about, for the specialist who decides on it. */
+export async function hearingDomain(tx: Pick<Tx, 'hearing'>, caseId: string): Promise<string> {
+  const hearing = await tx.hearing.findFirst({ where: { caseId }, orderBy: { seq: 'desc' }, select: { domain: true } });
+  return hearing?.domain ?? '(see case)';
 }
 
 /**

@@ -5,9 +5,7 @@ import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
 import { newId } from '../lib/ids.js';
 import { managedRangeOf } from '../managed/lookup.js';
-import { settleDeadline } from '../deadlines/settle.js';
-import { brandOf, type CaseDeps, type Effects } from './context.js';
-import { appendEvent } from './events.js';
+import type { CaseWork } from './work.js';
 
 export const MEASURE_NAMES = ['suspend-domain', 'block-account', 'deactivate-service'] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
@@ -24,29 +22,21 @@ export function measureIdempotencyKey(ticket: string, measure: string, target: s
  * is sent again (the measure_failed alert tells the specialist to do so),
  * under the same idempotency key.
  */
-export async function proposeMeasure(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, measure: MeasureName, target: string, actor: string): Promise<void> {
+export async function proposeMeasure(work: CaseWork, measure: MeasureName, target: string, actor: string): Promise<void> {
+  const { tx, theCase } = work;
   const key = measureIdempotencyKey(theCase.ticket, measure, target);
   const existing = await tx.measure.findUnique({ where: { idempotencyKey: key }, select: { id: true, status: true } });
   if (existing && (existing.status === 'pending' || existing.status === 'done')) return;
   const account = await accountOfTarget(tx, measure, target);
   const id = existing?.id ?? newId();
-  const at = deps.now();
+  const at = work.now();
   await tx.measure.upsert({
     where: { idempotencyKey: key },
     create: { id, caseId: theCase.id, measure, target: target.toLowerCase(), account, idempotencyKey: key, requestedBy: actor, at },
     update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null, at },
   });
-  await appendEvent(tx, { caseId: theCase.id, type: 'measure_requested', actor, data: { measure, target, account, again: existing !== null } });
-  effects.measures.push({ measureId: id, jobId: measureJobId(id, at) });
-}
-
-/**
- * A new job id per request (the failed job of an earlier one is kept, and
- * BullMQ ignores a known id), derived from the row so the sweep can re-queue
- * a lost job under the very same id.
- */
-export function measureJobId(measureId: string, requestedAt: Date): string {
-  return `measure-${measureId}-${requestedAt.getTime()}`;
+  await work.event('measure_requested', { actor, data: { measure, target, account, again: existing !== null } });
+  work.effects.measures.push({ measureId: id, requestedAt: at });
 }
 
 /** The customer account the platform acts on: the account itself, the range's holder for an IP, or the domain's. */
@@ -70,7 +60,8 @@ export type DismissOutcome =
  * the suggested one — and the hearing deadline ends. A measure in effect is
  * left as it is: the platform has acted, and the record must say so.
  */
-export async function dismissMeasures(tx: Tx, deps: CaseDeps, theCase: Case, reason: string | null, actor: string): Promise<DismissOutcome> {
+export async function dismissMeasures(work: CaseWork, reason: string | null, actor: string): Promise<DismissOutcome> {
+  const { tx, theCase } = work;
   const stoppable = { caseId: theCase.id, OR: [{ status: 'pending', attempts: 0 }, { status: 'failed' }] };
   const stopped = await tx.measure.updateMany({ where: stoppable, data: { status: 'dismissed', lastError: reason } });
   if (stopped.count === 0) {
@@ -81,9 +72,8 @@ export async function dismissMeasures(tx: Tx, deps: CaseDeps, theCase: Case, rea
     if (inEffect) return { kind: 'in_effect', ...inEffect };
     await recordSuggestedAsDismissed(tx, theCase, reason, actor);
   }
-  const brand = brandOf(deps, theCase.brand);
-  await settleDeadline(tx, brand, theCase.id, 'customer_response', 'cancelled', deps.now(), actor);
-  await appendEvent(tx, { caseId: theCase.id, type: 'measure_dismissed', actor, reason });
+  await work.settle('customer_response', 'cancelled', work.now(), actor);
+  await work.event('measure_dismissed', { actor, reason });
   return { kind: 'dismissed' };
 }
 

@@ -42,33 +42,9 @@ export function canMove(from: CaseState, to: CaseState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-export const PARTY_ROLES = ['complainant', 'specialist', 'customer', 'system'] as const;
-export type PartyRole = (typeof PARTY_ROLES)[number];
-
 export const TICKET_PREFIX: Record<Mailbox, string> = { abuse: 'ABU', complaints: 'CMP', feedback: 'FBK' };
 export const KIND_OF_MAILBOX: Record<Mailbox, CaseKind> = { abuse: 'abuse', complaints: 'complaint', feedback: 'feedback' };
 
-export const TICKET_PATTERN = /\b(ABU|CMP|FBK)-(\d{4})-(\d{6,9})\b/;
-
 export function formatTicket(prefix: string, year: number, value: number): string {
   return `${prefix}-${year}-${String(value).padStart(6, '0')}`;
-}
-
-/** The ticket tags `[ABU-2026-000042]` a subject carries. */
-/** More tags than any real thread carries; past it a subject is noise, not a clue. */
-export const MAX_SUBJECT_TICKETS = 5;
-
-/** The distinct ticket tags of a subject, in order, at most MAX_SUBJECT_TICKETS. */
-export function ticketsInSubject(subject: string): string[] {
-  const found = new Set<string>();
-  for (const match of subject.matchAll(/\[((?:ABU|CMP|FBK)-\d{4}-\d{6,9})\]/gi)) {
-    found.add((match[1] as string).toUpperCase());
-    if (found.size === MAX_SUBJECT_TICKETS) break;
-  }
-  return [...found];
-}
-
-export function tagSubject(ticket: string, subject: string): string {
-  const clean = subject.replace(/\s+/g, ' ').trim();
-  return clean.toUpperCase().includes(`[${ticket}]`) ? clean : `[${ticket}] ${clean}`.trim();
 }

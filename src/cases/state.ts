@@ -1,6 +1,6 @@
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { appendEvent } from './events.js';
+import { appendEvent } from '../audit/events.js';
 import { canMove, type CaseState } from './model.js';
 
 export class InvalidTransitionError extends Error {
@@ -13,6 +13,13 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/** Columns that change with the state. */
+export interface StateExtra {
+  respondedAt?: Date;
+  resolvedAt?: Date;
+  resolution?: string | null;
+}
+
 /**
  * Moves a case to another state and records who did it and why. The update is
  * conditional on the state read, so two concurrent moves cannot both win.
@@ -23,7 +30,7 @@ export async function changeState(
   to: CaseState,
   actor: string,
   reason: string | null,
-  extra: { respondedAt?: Date; resolvedAt?: Date; resolution?: string | null } = {},
+  extra: StateExtra = {},
 ): Promise<void> {
   if (theCase.state === to) return;
   if (!canMove(theCase.state as CaseState, to)) throw new InvalidTransitionError(theCase.state, to);

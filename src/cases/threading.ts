@@ -1,7 +1,8 @@
 import { isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Case } from '../generated/prisma/client.js';
-import { ticketsInSubject, type PartyRole } from './model.js';
+import type { PartyRole } from '../outbound/compose.js';
+import { ticketsInSubject } from '../outbound/subject-tag.js';
 
 export interface ThreadClues {
   /** The ticket of the case reply address the message was sent to, if any. */

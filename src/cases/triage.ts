@@ -1,11 +1,10 @@
 import { isTrustedNotifier, type Brand } from '../config/brands.js';
-import type { Tx } from '../db/index.js';
 import type { DeadlineKind } from '../deadlines/policies.js';
 import { TRUSTED_REVIEW_HOURS } from '../deadlines/policies.js';
 import { calendarForBrand } from '../deadlines/calendar.js';
 import { openDeadline, type DeadlineRef } from '../deadlines/schedule.js';
-import { settleDeadline } from '../deadlines/settle.js';
 import { DNS_ABUSE_TYPES, type CaseEvidence } from '../mail/evidence/index.js';
+import type { CaseWork } from './work.js';
 
 /**
  * Triage of abuse reports (RAA 3.18, ICANN's 2024 advisory): DNS abuse about
@@ -39,29 +38,45 @@ export function triage(brand: Brand, sender: string, evidence: CaseEvidence | nu
  * Opens the review and mitigation deadlines a triaged case is owed; a second
  * call (a grouped machine report completing the evidence) opens only what is
  * missing. The mitigation clock waits for a report complete enough to act on.
+ * Their jobs are scheduled after the commit.
  */
-export async function openTriageDeadlines(tx: Tx, input: { caseId: string; brand: Brand; triage: Triage; complete: boolean; start: Date }): Promise<DeadlineRef[]> {
-  const { brand, triage: t } = input;
+export async function openTriageDeadlines(work: CaseWork, t: Triage, complete: boolean, start: Date): Promise<DeadlineRef[]> {
+  const { brand, theCase } = work;
   const opened: DeadlineRef[] = [];
-  const existing = new Set((await tx.deadline.findMany({ where: { caseId: input.caseId, kind: { in: ['review', 'mitigate'] } }, select: { kind: true } })).map((d) => d.kind));
+  const existing = new Set((await work.tx.deadline.findMany({ where: { caseId: theCase.id, kind: { in: ['review', 'mitigate'] } }, select: { kind: true } })).map((d) => d.kind));
   const open = async (kind: DeadlineKind, due?: Date): Promise<void> => {
-    if (!existing.has(kind)) opened.push(await openDeadline(tx, { caseId: input.caseId, brand, kind, start: input.start, due }));
+    if (existing.has(kind)) return;
+    const deadline = await openDeadline(work.tx, { caseId: theCase.id, brand, kind, start, due });
+    work.effects.deadlines.push({ brand, deadline });
+    opened.push(deadline);
   };
   if (t.trusted || t.dnsAbuse) {
     const hours = t.trusted ? Math.min(TRUSTED_REVIEW_HOURS, brand.dnsAbuse.reviewHours) : brand.dnsAbuse.reviewHours;
-    await open('review', calendarForBrand(brand).addHours(input.start, hours));
+    await open('review', calendarForBrand(brand).addHours(start, hours));
   }
-  if (t.dnsAbuse && input.complete) await open('mitigate');
+  if (t.dnsAbuse && complete) await open('mitigate');
   return opened;
 }
 
-type Settling = 'review' | 'decision';
+/** Raises a case's priority (never lowers it) and records the account the evidence names. */
+export async function applyTriage(work: CaseWork, t: Triage): Promise<void> {
+  const { theCase } = work;
+  const priority = rank(t.priority) > rank(theCase.priority as Priority) ? t.priority : theCase.priority;
+  const account = theCase.account ?? t.account;
+  if (priority === theCase.priority && account === theCase.account) return;
+  await work.tx.case.update({ where: { id: theCase.id }, data: { priority, account } });
+  Object.assign(theCase, { priority, account });
+}
+
+function rank(priority: Priority): number {
+  return ['normal', 'high', 'urgent'].indexOf(priority);
+}
 
 /**
  * A specialist acted on the case: that is its review. Confirming or dismissing
  * a measure, or resolving, is the mitigation decision.
  */
-export async function settleTriage(tx: Tx, brand: Brand, caseId: string, what: Settling, at: Date, actor: string): Promise<void> {
-  await settleDeadline(tx, brand, caseId, 'review', 'met', at, actor);
-  if (what === 'decision') await settleDeadline(tx, brand, caseId, 'mitigate', 'met', at, actor);
+export async function settleTriage(work: CaseWork, what: 'review' | 'decision', actor: string): Promise<void> {
+  await work.settle('review', 'met', work.now(), actor);
+  if (what === 'decision') await work.settle('mitigate', 'met', work.now(), actor);
 }

@@ -1,5 +1,3 @@
-import type { SqlRunner } from './migrate.js';
-
 /**
  * How message bytes cross a driver. node-postgres sends a Buffer parameter in
  * binary as it is; PGlite turns a byte parameter or result into hex text one
@@ -9,7 +7,7 @@ import type { SqlRunner } from './migrate.js';
 export type ByteEncoding = 'binary' | 'base64';
 
 /** The SQL for byte parameter `$n` and the value to bind to it. */
-export function byteParam(sql: Pick<SqlRunner, 'byteEncoding'>, n: number, bytes: Buffer | null): { placeholder: string; value: Buffer | string | null } {
+export function byteParam(sql: { readonly byteEncoding: ByteEncoding }, n: number, bytes: Buffer | null): { placeholder: string; value: Buffer | string | null } {
   if (sql.byteEncoding === 'binary') return { placeholder: `$${n}`, value: bytes };
   return { placeholder: `decode($${n}, 'base64')`, value: bytes ? bytes.toString('base64') : null };
 }

@@ -1,9 +1,6 @@
 import type { Brand, PolicyName } from '../config/brands.js';
 import { calendarForBrand } from './calendar.js';
 
-export { detectEscalation, ESCALATION_MARKERS } from './escalation.js';
-export type { EscalationMarker, EscalationMatch, EscalationStep } from './escalation.js';
-
 /**
  * What the desk promises, per brand policy (SPEC §3), and when each
  * deadline falls. Each kind runs from its own start:

@@ -1,8 +1,9 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent } from '../audit/events.js';
 import { newId } from '../lib/ids.js';
+import { deadlineJob, dueJobId, reminderJobId } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { dueAt, reminderAt, type DeadlineKind } from './policies.js';
 
@@ -61,19 +62,6 @@ export async function openFirstDeadlines(tx: Tx, input: { caseId: string; brand:
   return rows.map((row) => ({ id: row.id, kind: row.kind, dueAt: row.dueAt, startedAt: row.startedAt }));
 }
 
-/**
- * Job ids name the deadline and the instant it is due, so scheduling twice is a
- * no-op and moving a deadline adds a job for the new instant; the old one is
- * removed, and would find the row changed and do nothing if it fired anyway.
- */
-export function dueJobId(deadlineId: string, due: Date): string {
-  return `due-${deadlineId}-${due.getTime()}`;
-}
-
-export function reminderJobId(deadlineId: string, at: Date): string {
-  return `remind-${deadlineId}-${at.getTime()}`;
-}
-
 export async function scheduleDeadlineJobs(
   queues: Pick<Queues, 'deadlines'>,
   brand: Brand,
@@ -82,18 +70,9 @@ export async function scheduleDeadlineJobs(
   previousDue?: Map<string, Date>,
 ): Promise<void> {
   const jobs = deadlines.flatMap((deadline) => {
-    const entries = [
-      { name: 'due', data: { deadlineId: deadline.id, dueAt: deadline.dueAt.getTime() }, opts: { jobId: dueJobId(deadline.id, deadline.dueAt), delay: Math.max(0, deadline.dueAt.getTime() - now.getTime()) } },
-    ];
     const remind = reminderFor(brand, deadline);
-    if (remind && remind.getTime() > now.getTime()) {
-      entries.push({
-        name: 'remind',
-        data: { deadlineId: deadline.id, dueAt: deadline.dueAt.getTime() },
-        opts: { jobId: reminderJobId(deadline.id, remind), delay: remind.getTime() - now.getTime() },
-      });
-    }
-    return entries;
+    const due = deadlineJob('due', deadline, deadline.dueAt, now);
+    return remind && remind.getTime() > now.getTime() ? [due, deadlineJob('remind', deadline, remind, now)] : [due];
   });
   if (jobs.length > 0) await queues.deadlines.addBulk(jobs);
   for (const deadline of deadlines) {

@@ -1,7 +1,7 @@
 import type { Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import type { Deadline } from '../generated/prisma/client.js';
-import { appendEvent } from '../cases/events.js';
+import { appendEvent } from '../audit/events.js';
 import { calendarForBrand } from './calendar.js';
 import type { DeadlineKind } from './policies.js';
 

@@ -3,8 +3,10 @@ import type { Brand } from '../config/brands.js';
 import { isStaff } from '../config/brands.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
+import { withTimeout } from '../lib/timeout.js';
 import { readHeaderBlock } from '../mail/headers.js';
 import { LOOP_HEADER, type LoopMarker } from '../outbound/loop-marker.js';
+import { intakeJob } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
 import { primaryRoute, type Route } from '../smtp/recipients.js';
@@ -214,30 +216,21 @@ export function verdictRefusal(verdict: Verdict, identity: SenderIdentity): Smtp
   return null;
 }
 
-export function intakeJobId(inboundId: string): string {
-  return `in-${inboundId}`;
-}
-
 async function enqueue(inboundId: string, deps: IngestDeps): Promise<void> {
-  await deps.queues.intake.add('intake', { inboundId }, { jobId: intakeJobId(inboundId) });
+  const job = intakeJob(inboundId);
+  await deps.queues.intake.add(job.name, job.data, job.opts);
 }
 
 async function authenticateWithin(input: Received, identity: SenderIdentity, deps: IngestDeps): Promise<Verdict> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(smtpErrors.dnsTemporary()), deps.authTimeoutMs);
-  });
   try {
     const facts = sessionFacts(input, deps);
     const authDeps = { resolver: deps.resolver, now: deps.now };
     const verdict = (input.checks ?? checkInMemory(input, deps)).then((checks) => verifySender(checks, identity, facts, authDeps));
-    return await Promise.race([verdict, timeout]);
+    return await withTimeout(verdict, deps.authTimeoutMs, () => smtpErrors.dnsTemporary());
   } catch (error) {
     if (error instanceof SmtpError) throw error;
     deps.logger.warn({ err: error }, 'authentication failed unexpectedly');
     throw smtpErrors.temporary('authentication');
-  } finally {
-    clearTimeout(timer);
   }
 }
 

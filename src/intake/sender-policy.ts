@@ -1,4 +1,5 @@
 import { headerToken, type HeaderView } from '../mail/headers.js';
+import { isRobotAddress } from '../mail/robot-address.js';
 import { SmtpError, smtpErrors } from '../smtp/errors.js';
 import { readSenderIdentity, type SenderIdentity } from './sender-identity.js';
 
@@ -162,17 +163,6 @@ function robotSender(envelopeFrom: string, headers: HeaderView): string | undefi
   }
   return undefined;
 }
-
-function isRobotAddress(address: string): boolean {
-  const at = address.lastIndexOf('@');
-  // Separators vary (no-reply, no_reply, do.not.reply); compare without them.
-  const local = (at < 0 ? address : address.slice(0, at)).toLowerCase().replace(/[-_.]/g, '');
-  if (local === '') return false;
-  return ROBOT_PREFIXES.some((p) => local.startsWith(p)) || ROBOT_INFIXES.some((p) => local.includes(p));
-}
-
-const ROBOT_PREFIXES = ['mailerdaemon', 'postmaster', 'bounce'];
-const ROBOT_INFIXES = ['noreply', 'donotreply', 'dontreply'];
 
 /**
  * Heuristics, documented as such: display names and subjects that mail

@@ -1,5 +1,6 @@
 import { convert } from 'html-to-text';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { withTimeout } from '../lib/timeout.js';
 
 export type { ParsedMail } from 'mailparser';
 
@@ -13,20 +14,15 @@ export class UnparseableMessageError extends Error {
  * reported as unparseable (the raw bytes stay stored) rather than blocking a worker.
  */
 export async function parseMessage(raw: Buffer, timeoutMs = 20_000): Promise<ParsedMail> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnparseableMessageError(`parsing took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    return await Promise.race([
+    return await withTimeout(
       simpleParser(raw, { skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 }),
-      timeout,
-    ]);
+      timeoutMs,
+      () => new UnparseableMessageError(`parsing took longer than ${timeoutMs} ms`),
+    );
   } catch (error) {
     if (error instanceof UnparseableMessageError) throw error;
-    throw new UnparseableMessageError((error as Error).message);
-  } finally {
-    clearTimeout(timer);
+    throw new UnparseableMessageError((error as Error).message, { cause: error });
   }
 }
 

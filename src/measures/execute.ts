@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Language } from '../config/brands.js';
-import { brandOf, inTransaction, type CaseDeps } from '../cases/context.js';
+import { brandOf, type CaseDeps } from '../cases/context.js';
 import { caseEvidence } from '../cases/evidence.js';
 import { evidenceForCustomer } from '../cases/hearing.js';
-import { appendEvent } from '../cases/events.js';
 import type { MeasureName } from '../cases/measures.js';
-import { sendCaseMessage } from '../cases/messaging.js';
+import { inTransaction } from '../cases/work.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { summariseEvidence } from '../mail/evidence/index.js';
 import type { ReportAbuseType } from '../outbound/templates/types.js';
@@ -64,19 +63,21 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
     throw new Error(`measures webhook answered ${response.status}`);
   }
 
-  await inTransaction(deps, async (tx, effects) => {
-    const done = await tx.measure.updateMany({
+  await inTransaction(deps, async (unit) => {
+    const done = await unit.tx.measure.updateMany({
       where: { id: measureId, status: 'pending' },
       data: { status: 'done', doneAt: deps.now(), attempts: { increment: 1 }, lastError: null, response: { status: response.status, body: parseAnswer(answer) } as Prisma.InputJsonValue },
     });
     if (done.count === 0) return;
-    await appendEvent(tx, { caseId: measure.caseId, type: 'measure_done', actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
-    const account = measure.account ? await tx.account.findUnique({ where: { account: measure.account } }) : null;
+    const work = unit.forCase(measure.case);
+    await work.event('measure_done', { actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
+    const account = measure.account ? await unit.tx.account.findUnique({ where: { account: measure.account } }) : null;
     if (account) {
       // The statement of reasons: what was found, on which evidence, which measure from when, how to contest.
       const theCase = measure.case;
-      await sendCaseMessage(
-        tx, effects, deps, theCase, account.email.toLowerCase(), 'measure_applied', account.language as Language,
+      await work.send(
+        { address: account.email.toLowerCase(), language: account.language as Language },
+        'measure_applied',
         {
           ticket: theCase.ticket,
           brandName: brand.name,
@@ -97,14 +98,15 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
 
 /** After the last retry: the measure failed, and the specialist hears of it. */
 export async function measureFailed(measureId: string, reason: string, deps: CaseDeps): Promise<void> {
-  await inTransaction(deps, async (tx, effects) => {
-    const measure = await tx.measure.findUnique({ where: { id: measureId }, include: { case: true } });
+  await inTransaction(deps, async (unit) => {
+    const measure = await unit.tx.measure.findUnique({ where: { id: measureId }, include: { case: true } });
     if (!measure || measure.status !== 'pending') return;
-    await tx.measure.update({ where: { id: measureId }, data: { status: 'failed', lastError: reason.slice(0, 500) } });
-    await appendEvent(tx, { caseId: measure.caseId, type: 'measure_failed', actor: 'system', reason: reason.slice(0, 500), data: { measure: measure.measure, target: measure.target } });
-    const brand = brandOf(deps, measure.case.brand);
-    await sendCaseMessage(
-      tx, effects, deps, measure.case, measure.case.assignee ?? brand.specialistAddress, 'measure_failed', 'en',
+    await unit.tx.measure.update({ where: { id: measureId }, data: { status: 'failed', lastError: reason.slice(0, 500) } });
+    const work = unit.forCase(measure.case);
+    await work.event('measure_failed', { actor: 'system', reason: reason.slice(0, 500), data: { measure: measure.measure, target: measure.target } });
+    await work.send(
+      work.desk,
+      'measure_failed',
       { ticket: measure.case.ticket, measure: measure.measure as MeasureName, target: measure.target, error: reason.slice(0, 500) },
       { kind: 'measure_failed', autoSubmitted: 'auto-generated', dedupeKey: `measure-failed:${measure.id}` },
     );

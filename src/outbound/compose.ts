@@ -1,10 +1,12 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Brand, Mailbox } from '../config/brands.js';
 import { brandDomain } from '../config/brands.js';
-import type { PartyRole } from '../cases/model.js';
-import { tagSubject } from '../cases/model.js';
 import { newId } from '../lib/ids.js';
 import { LOOP_HEADER, type LoopMarker } from './loop-marker.js';
+import { tagSubject } from './subject-tag.js';
+
+/** Whose words a case message carries, or who a received one comes from. */
+export type PartyRole = 'complainant' | 'specialist' | 'customer' | 'system';
 
 export interface Attachment {
   filename: string;

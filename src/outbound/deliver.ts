@@ -3,7 +3,7 @@ import { fromBase64 } from '../db/bytes.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { dateFromMillis, epochMillis } from '../db/timestamps.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { appendEvent, appendEventIfChanged, withEventBuffer, type EventInput } from '../cases/events.js';
+import { appendEvent, appendEventIfChanged, withEventBuffer, type EventInput } from '../audit/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Envelope, OutboundTransport } from './transport.js';
 

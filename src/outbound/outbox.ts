@@ -1,8 +1,8 @@
 import { brandDomain, isStaff, type Brand } from '../config/brands.js';
 import type { Tx } from '../db/index.js';
 import { insertRows } from '../db/insert.js';
-import { appendEvent } from '../cases/events.js';
-import type { Queues } from '../queue/queues.js';
+import { isRobotAddress } from '../mail/robot-address.js';
+import { appendEvent } from '../audit/events.js';
 import type { ComposedMessage, OutgoingMessage } from './compose.js';
 
 export type RecordOutcome =
@@ -23,19 +23,12 @@ const OUTGOING_COLUMNS = {
   envelope: 'jsonb', dedupeKey: 'value', attempts: 'value', lastError: 'value',
 } as const;
 
-/** Local parts that belong to machines; we never write to them. */
-const ROBOT_LOCAL_PART = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?([+._-].*)?)$/i;
-
-export function isRobotAddress(address: string): boolean {
-  return ROBOT_LOCAL_PART.test(address.slice(0, address.lastIndexOf('@')));
-}
-
 /**
  * Writes an outgoing message into the case's record, inside the caller's
  * transaction, as `queued` — or as `suppressed` when loop protection says no
  * (a robot address, or an outside recipient's daily cap of automatic messages
  * reached; the desk's own addresses have no cap).
- * The job that sends it is queued after the commit (`dispatchQueued`).
+ * The job that sends it is queued after the commit (`enqueueOutbound`).
  */
 export async function recordOutgoing(tx: Tx, message: OutgoingMessage, composed: ComposedMessage, policy: OutboxPolicy): Promise<RecordOutcome> {
   const to = message.to.toLowerCase();
@@ -94,12 +87,3 @@ function isDeskAddress(brand: Brand, address: string): boolean {
   return address === brand.specialistAddress || isStaff(brand, address);
 }
 
-export function outboundJobId(messageRowId: string): string {
-  return `out-${messageRowId}`;
-}
-
-/** Queues the send jobs for messages recorded as queued (idempotent by job id). */
-export async function dispatchQueued(queues: Pick<Queues, 'outbound'>, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await queues.outbound.addBulk(ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: outboundJobId(id) } })));
-}

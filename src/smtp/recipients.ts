@@ -1,5 +1,5 @@
 import { MAILBOXES, type Brand, type Mailbox } from '../config/brands.js';
-import type { ReplyTokens } from '../cases/reply-address.js';
+import type { ReplyTokens } from '../outbound/reply-address.js';
 import { smtpErrors, type SmtpError } from './errors.js';
 
 export type Route =

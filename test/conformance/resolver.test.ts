@@ -2,7 +2,7 @@ import { dkimVerify, spf, type DNSResolver } from 'mailauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createResolver, createZoneResolver, type ResolverOptions } from '../../src/dns/resolver.js';
 import type { Zone } from '../../src/dns/zone.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { buildMessage, SENDER_KEY, signMessage, testZone } from '../support/mail.js';
 
 /**
@@ -28,7 +28,7 @@ const zone = (): Zone => ({
   'closed.test': { fail: 'refused' },
 });
 
-let server: TestDnsServer;
+let server: ZoneDnsServer;
 let clock = 0;
 const now = (): number => clock;
 

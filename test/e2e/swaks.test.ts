@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { buildMessage, FORGER_KEY, SENDER_KEY, signMessage, testZone } from '../support/mail.js';
 import { startSink, type MailSink } from '../support/mail-sink.js';
 import { freePort, npmStart, type NpmStarted } from '../support/npm-start.js';
@@ -33,7 +33,7 @@ interface SwaksResult {
 describe('npm start, then swaks', () => {
   const prefix = `e2e-swaks-${randomBytes(4).toString('hex')}`;
   const workDir = mkdtempSync(join(tmpdir(), 'abuse-desk-e2e-'));
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: MailSink;
   let product: NpmStarted;
   let smtpPort: number;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { sha256 } from '../../src/intake/store.js';
-import { startDnsServer, type DnsServerMode, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type DnsServerMode, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { buildMessage, dkimTxtRecord, signMessage, testKeys, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
@@ -43,7 +43,7 @@ function zone(): Zone {
 describe('fault: DNS silent, refusing or failing', () => {
   let state: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let app: RunningApp;
   let port: number;
 

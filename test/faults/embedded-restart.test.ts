@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer as TestDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { startSink, type MailSink } from '../support/mail-sink.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/intake/store.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
@@ -26,7 +26,7 @@ const MESSAGES = 3;
 describe('fault: process killed right after 250, queue wiped', () => {
   let state: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: SmtpSink;
   let env: Record<string, string>;
   const running: ProductProcess[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { sha256 } from '../../src/intake/store.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testZone } from '../support/mail.js';
 import { sendMail, type SendResult } from '../support/smtp-client.js';
@@ -23,7 +23,7 @@ describe('fault: PostgreSQL unreachable at RCPT and at DATA', () => {
   let state: FaultState;
   let proxy: PgProxy;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: SmtpSink;
   let app: RunningApp;
   let port: number;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { sha256 } from '../../src/intake/store.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
@@ -20,7 +20,7 @@ import { sleep, timed } from './support/util.js';
 describe('fault: Redis stopped at the end of DATA', () => {
   let state: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: SmtpSink;
   let app: RunningApp;
   let port: number;

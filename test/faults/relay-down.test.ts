@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
@@ -24,7 +24,7 @@ const RETRY_DELAY_MS = 300;
 describe('fault: outbound relay down', () => {
   let state: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: SmtpSink;
   let app: RunningApp;
   let port: number;

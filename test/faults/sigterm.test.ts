@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { intakeJobId } from '../../src/intake/ingest.js';
+import { intakeJobId } from '../../src/queue/jobs.js';
 import { sha256 } from '../../src/intake/store.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { sendMail, SmtpSession } from '../support/smtp-client.js';
@@ -44,7 +44,7 @@ describe('fault: SIGTERM', () => {
   let forced: FaultState;
   let bounded: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let relay: SmtpSink;
   let stuckRelay: SmtpSink;
   let calm: ProductProcess;

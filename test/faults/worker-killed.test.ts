@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import { waitFor } from '../support/harness.js';
 import { SENDER_DOMAIN, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';
@@ -23,7 +23,7 @@ const KILL_AFTER = 8;
 describe('fault: worker killed mid-job after its database write', () => {
   let state: FaultState;
   let redis: PrivateRedis;
-  let dns: TestDnsServer;
+  let dns: ZoneDnsServer;
   let sink: SmtpSink;
   let env: Record<string, string>;
   const running: ProductProcess[] = [];

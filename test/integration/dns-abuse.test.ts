@@ -5,7 +5,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_BRANDS_FILE } from '../../src/config/index.js';
 import type { CaseView } from '../../src/cases/view.js';
 import { deskClient, type DeskClient } from '../support/desk.js';
-import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { startDnsServer, type ZoneDnsServer as TestDnsServer } from '../../src/dns/zone-server.js';
 import { startTestApp, TestClock, waitFor, type TestApp } from '../support/harness.js';
 import { SENDER_DOMAIN, staffZoneRecords, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dueJobId } from '../../src/deadlines/schedule.js';
+import { dueJobId } from '../../src/queue/jobs.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 /**

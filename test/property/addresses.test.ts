@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplyTokens } from '../../src/cases/reply-address.js';
+import { ReplyTokens } from '../../src/outbound/reply-address.js';
 import { loadBrandsFile } from '../../src/config/brands.js';
 import { DEFAULT_BRANDS_FILE } from '../../src/config/index.js';
 import { SmtpError } from '../../src/smtp/errors.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer } from '../support/dns-server.js';
+import { startDnsServer } from '../../src/dns/zone-server.js';
 import { TEST_REDIS_URL, dropTestState, waitFor } from '../support/harness.js';
 import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage, testZone } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplyTokens } from '../../src/cases/reply-address.js';
+import { ReplyTokens } from '../../src/outbound/reply-address.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
 import { buildMessage, SENDER_DOMAIN, SENDER_KEY, signMessage } from '../support/mail.js';
 import { sendMail, SmtpSession } from '../support/smtp-client.js';

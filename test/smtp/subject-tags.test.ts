@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_SUBJECT_TICKETS } from '../../src/cases/model.js';
+import { MAX_SUBJECT_TICKETS } from '../../src/outbound/subject-tag.js';
 import { startTestApp, waitFor, type TestApp } from '../support/harness.js';
 import { buildMessage, SENDER_DOMAIN } from '../support/mail.js';
 import { sendMail } from '../support/smtp-client.js';

@@ -14,8 +14,6 @@ export { freePort } from './ports.js';
  */
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** What `npm start` runs (package.json). */
-const PRODUCT_ENTRY = 'dist/src/main.js';
 
 /** Variables of the product that must not leak in from the test runner's environment. */
 const PRODUCT_VARIABLES = [
@@ -58,10 +56,18 @@ export interface NpmStarted {
   kill(): void;
 }
 
+/** The file each npm script runs in node (see package.json). */
+const ENTRIES = { start: 'dist/src/main.js', demo: 'dist/src/demo/main.js' } as const;
+
 export function npmStart(env: Record<string, string>, args: string[] = []): NpmStarted {
+  return npmRun('start', env, args);
+}
+
+/** `npm run <script>` (`start` or `demo`), started as `npmStart` starts the product. */
+export function npmRun(script: keyof typeof ENTRIES, env: Record<string, string>, args: string[] = []): NpmStarted {
   const inherited = { ...process.env };
   for (const name of PRODUCT_VARIABLES) delete inherited[name];
-  const npm = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
+  const npm = spawn('npm', ['run', script, ...(args.length ? ['--', ...args] : [])], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,7 +98,7 @@ export function npmStart(env: Record<string, string>, args: string[] = []): NpmS
         const check = () => {
           const line = text.split('\n').find((candidate) => pattern.test(candidate));
           if (line !== undefined) done(() => resolve(line));
-          else if (npm.exitCode !== null || npm.signalCode !== null) done(() => reject(new Error(`npm start exited before ${pattern}:\n${text.slice(-3000)}`)));
+          else if (npm.exitCode !== null || npm.signalCode !== null) done(() => reject(new Error(`npm run ${script} exited before ${pattern}:\n${text.slice(-3000)}`)));
         };
         const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${text.slice(-3000)}`))), timeoutMs);
         const done = (settle: () => void) => {
@@ -105,8 +111,8 @@ export function npmStart(env: Record<string, string>, args: string[] = []): NpmS
       });
     },
     terminate() {
-      const pid = productPid(group);
-      if (pid === null) throw new Error(`no node process running ${PRODUCT_ENTRY} in process group ${group}`);
+      const pid = productPid(group, ENTRIES[script]);
+      if (pid === null) throw new Error(`no node process running ${ENTRIES[script]} in process group ${group}`);
       process.kill(pid, 'SIGTERM');
     },
     kill() {
@@ -119,17 +125,18 @@ export function npmStart(env: Record<string, string>, args: string[] = []): NpmS
   };
 }
 
-/** The node process of the group whose command line runs the product. */
-function productPid(group: number): number | null {
+/** The innermost node process of the group whose command line runs `entry`. */
+function productPid(group: number, entry: string): number | null {
   let found: number | null = null;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== group) continue;
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (command.includes(PRODUCT_ENTRY)) found = Number(entry);
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // tsx's own process runs the entry too, but through node_modules/.bin/tsx; the product is the one tsx started.
+      if (command.includes(entry) && !command.some((part) => part.endsWith('/.bin/tsx'))) found = Number(pid);
     } catch {
       // the process ended while we looked
     }

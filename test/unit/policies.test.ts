@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBrands, type Brand } from '../../src/config/brands.js';
-import {
-  DEADLINE_KINDS,
-  detectEscalation,
-  dueAt,
-  dueDatesFor,
-  ESCALATION_MARKERS,
-  reminderAt,
-} from '../../src/deadlines/policies.js';
+import { detectEscalation, ESCALATION_MARKERS } from '../../src/deadlines/escalation-markers.js';
+import { DEADLINE_KINDS, dueAt, dueDatesFor, reminderAt } from '../../src/deadlines/policies.js';
 
 // Expectations worked out by hand: Saarland holidays, Berlin time
 // (end of a local day = 22:59:59.999Z in winter, 21:59:59.999Z in summer).

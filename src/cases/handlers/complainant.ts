@@ -1,28 +1,22 @@
-import type { Brand } from '../../config/brands.js';
-import type { Tx } from '../../db/index.js';
-import type { Case } from '../../generated/prisma/client.js';
-import { openDeadline } from '../../deadlines/schedule.js';
-import type { CaseDeps, Effects } from '../context.js';
 import type { CaseEvidence } from '../../mail/evidence/index.js';
 import { caseEvidence, mergeEvidence, recordEvidence } from '../evidence.js';
-import { openTriageDeadlines, triage } from '../triage.js';
+import { applyTriage, openTriageDeadlines, triage } from '../triage.js';
 import { openHearing } from '../hearing.js';
-import type { Incoming } from '../intake.js';
-import { sendCaseMessage } from '../messaging.js';
-import { changeState } from '../state.js';
+import type { Incoming } from '../incoming.js';
+import type { CaseWork } from '../work.js';
 import { handleEscalation } from './escalation.js';
 
 /**
  * The complainant writes again: an escalation when the subject says so,
  * otherwise more information for the case, passed to whoever works it.
  */
-export async function handleComplainantMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<void> {
-  if (await handleEscalation(tx, effects, deps, brand, theCase, incoming)) return;
-  await completeReport(tx, effects, deps, brand, theCase, incoming);
-  if (theCase.state === 'awaiting_information') {
-    await changeState(tx, theCase, 'in_progress', incoming.sender, 'the complainant sent more information');
+export async function handleComplainantMessage(work: CaseWork, incoming: Incoming): Promise<void> {
+  if (await handleEscalation(work, incoming)) return;
+  await completeReport(work, incoming);
+  if (work.theCase.state === 'awaiting_information') {
+    await work.changeState('in_progress', incoming.sender, 'the complainant sent more information');
   }
-  await forwardToStaff(tx, effects, deps, brand, theCase, incoming, 'complainant_reply');
+  await forwardToStaff(work, incoming, 'complainant_reply');
 }
 
 /**
@@ -31,19 +25,19 @@ export async function handleComplainantMessage(tx: Tx, effects: Effects, deps: C
  * starts the response clock, the mitigation clock for DNS abuse and, where our
  * customer is concerned, the hearing.
  */
-async function completeReport(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<void> {
+async function completeReport(work: CaseWork, incoming: Incoming): Promise<void> {
+  const { theCase, brand } = work;
   const evidence = incoming.evidence;
   if (theCase.kind !== 'abuse' || !evidence || !carriesEvidence(evidence)) return;
   const before = caseEvidence(theCase);
   const merged = mergeEvidence(before, evidence);
-  await recordEvidence(tx, theCase, merged, incoming.sender);
+  await recordEvidence(work.tx, theCase, merged, incoming.sender);
   if (!merged.complete || before?.complete) return;
-  const respond = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'respond', start: deps.now() });
+  await work.openDeadline('respond', work.now());
   const triaged = triage(brand, theCase.complainantAddress, merged);
-  const opened = await openTriageDeadlines(tx, { caseId: theCase.id, brand, triage: triaged, complete: true, start: deps.now() });
-  if (triaged.priority !== 'normal' || triaged.account) await tx.case.update({ where: { id: theCase.id }, data: { priority: triaged.priority, account: triaged.account } });
-  effects.deadlines.push(...[respond, ...opened].map((deadline) => ({ brand, deadline })));
-  await openHearing(tx, effects, deps, brand, theCase, merged);
+  await openTriageDeadlines(work, triaged, true, work.now());
+  await applyTriage(work, triaged);
+  await openHearing(work, merged);
 }
 
 function carriesEvidence(evidence: CaseEvidence): boolean {
@@ -52,29 +46,17 @@ function carriesEvidence(evidence: CaseEvidence): boolean {
 }
 
 /** Passes a message on to the case's assignee, or the specialist address, with the original attached. */
-export async function forwardToStaff(
-  tx: Tx,
-  effects: Effects,
-  deps: CaseDeps,
-  brand: Brand,
-  theCase: Case,
-  incoming: Incoming,
-  template: 'complainant_reply' | 'customer_reply',
-): Promise<void> {
-  await sendCaseMessage(
-    tx,
-    effects,
-    deps,
-    theCase,
-    theCase.assignee ?? brand.specialistAddress,
+export async function forwardToStaff(work: CaseWork, incoming: Incoming, template: 'complainant_reply' | 'customer_reply'): Promise<void> {
+  const { ticket } = work.theCase;
+  await work.send(
+    work.desk,
     template,
-    'en',
-    { ticket: theCase.ticket, text: incoming.text || '(no readable text; see the attached original)' },
+    { ticket, text: incoming.text || '(no readable text; see the attached original)' },
     {
       kind: template === 'complainant_reply' ? 'forward' : 'customer_forward',
       autoSubmitted: 'auto-generated',
       dedupeKey: `forward:${incoming.inboundId}`,
-      attachments: [{ filename: `${theCase.ticket}-${incoming.inboundId.slice(0, 8)}.eml`, content: incoming.raw, contentType: 'message/rfc822' }],
+      attachments: [{ filename: `${ticket}-${incoming.inboundId.slice(0, 8)}.eml`, content: incoming.raw, contentType: 'message/rfc822' }],
       inReplyTo: null,
     },
   );

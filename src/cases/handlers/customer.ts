@@ -1,10 +1,6 @@
-import type { Brand } from '../../config/brands.js';
-import type { Tx } from '../../db/index.js';
-import type { Case } from '../../generated/prisma/client.js';
-import { settleDeadline } from '../../deadlines/settle.js';
-import type { CaseDeps, Effects } from '../context.js';
-import type { Incoming } from '../intake.js';
-import { sendCaseMessage } from '../messaging.js';
+import { hearingDomain } from '../hearing.js';
+import type { Incoming } from '../incoming.js';
+import type { CaseWork } from '../work.js';
 import { forwardToStaff } from './complainant.js';
 
 /**
@@ -12,15 +8,15 @@ import { forwardToStaff } from './complainant.js';
  * the case, the hearing deadline is met, and the specialist is asked to decide
  * (#action … to apply the measure, #dismiss if the customer disproved it).
  */
-export async function handleCustomerMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<void> {
-  await forwardToStaff(tx, effects, deps, brand, theCase, incoming, 'customer_reply');
-  const answered = await settleDeadline(tx, brand, theCase.id, 'customer_response', 'met', deps.now(), incoming.sender);
+export async function handleCustomerMessage(work: CaseWork, incoming: Incoming): Promise<void> {
+  await forwardToStaff(work, incoming, 'customer_reply');
+  const answered = await work.settle('customer_response', 'met', work.now(), incoming.sender);
   if (!answered) return;
-  const hearing = await tx.caseEvent.findFirst({ where: { caseId: theCase.id, type: 'customer_notified' }, orderBy: { seq: 'desc' }, select: { data: true } });
-  const domain = (hearing?.data as { domain?: string } | null)?.domain ?? '(see case)';
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'decision_needed', 'en',
-    { ticket: theCase.ticket, domain, reason: 'customer_replied' },
+  const domain = await hearingDomain(work.tx, work.theCase.id);
+  await work.send(
+    work.desk,
+    'decision_needed',
+    { ticket: work.theCase.ticket, domain, reason: 'customer_replied' },
     { kind: 'decision_needed', autoSubmitted: 'auto-generated', dedupeKey: `decision:${incoming.inboundId}` },
   );
 }

@@ -1,18 +1,13 @@
 import type { Brand, Language } from '../../config/brands.js';
 import type { Tx } from '../../db/index.js';
 import type { Case } from '../../generated/prisma/client.js';
-import { detectEscalation, type EscalationStep } from '../../deadlines/policies.js';
-import { openDeadline } from '../../deadlines/schedule.js';
-import { settleDeadline } from '../../deadlines/settle.js';
-import { ESCALATION_MARKERS } from '../../deadlines/escalation.js';
+import { detectEscalation, twoStepMarker, type EscalationStep } from '../../deadlines/escalation-markers.js';
 import { brandDomain } from '../../config/brands.js';
 import { ESCALATION_KEYWORD, type EscalationItem } from '../../outbound/templates/index.js';
-import { describeVerdict } from '../../intake/verdict-words.js';
-import type { CaseDeps, Effects } from '../context.js';
-import { appendEvent } from '../events.js';
-import type { Incoming } from '../intake.js';
-import { sendCaseMessage } from '../messaging.js';
-import { changeState } from '../state.js';
+import { withoutTags } from '../../outbound/subject-tag.js';
+import type { Incoming } from '../incoming.js';
+import { escalate } from '../escalate.js';
+import type { CaseWork } from '../work.js';
 
 /** Fewer words than this is not "a clear description of your concern" (the seeds). */
 const MIN_DESCRIPTION_WORDS = 8;
@@ -25,7 +20,8 @@ const MIN_DESCRIPTION_WORDS = 8;
  * closed, with the date it closed and how to file a new complaint.
  * Returns false when the message is no escalation (then it is an ordinary reply).
  */
-export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<boolean> {
+export async function handleEscalation(work: CaseWork, incoming: Incoming): Promise<boolean> {
+  const { theCase, brand, tx } = work;
   const match = detectEscalation(await subjectWithoutOurWords(tx, theCase, incoming.headers.subject), brand.policy);
   if (!match) return false;
   const language = theCase.language as Language;
@@ -33,9 +29,10 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
 
   const closedOn = await escalationClosedOn(tx, theCase, incoming.receivedAt);
   if (closedOn) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_refused', actor: incoming.sender, reason: 'escalation window closed' });
-    await sendCaseMessage(
-      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_window_closed', language,
+    await work.event('escalation_refused', { actor: incoming.sender, reason: 'escalation window closed' });
+    await work.send(
+      work.complainant,
+      'escalation_window_closed',
       {
         ...base,
         closedOn,
@@ -52,68 +49,17 @@ export async function handleEscalation(tx: Tx, effects: Effects, deps: CaseDeps,
 
   const missing = missingItems(theCase, incoming);
   if (missing.length > 0) {
-    await appendEvent(tx, { caseId: theCase.id, type: 'escalation_incomplete', actor: incoming.sender, data: { missing } });
-    await sendCaseMessage(
-      tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_missing_info', language,
+    await work.event('escalation_incomplete', { actor: incoming.sender, data: { missing } });
+    await work.send(
+      work.complainant,
+      'escalation_missing_info',
       { ...base, missing, keyword: keywordFor(brand, language, match.step) },
       { kind: 'escalation_incomplete', autoSubmitted: 'auto-replied', dedupeKey: `escalation-incomplete:${incoming.inboundId}` },
     );
     return true;
   }
-  await escalate(tx, effects, deps, brand, theCase, match.step, incoming.sender, incoming);
+  await escalate(work, match.step, incoming.sender, incoming);
   return true;
-}
-
-/**
- * Escalates a case that we answered: the window is met, the case is escalated,
- * the final response deadline opens, and both the complainant and the desk hear of it.
- * Also used for a step 2 received by post (recorded through the API).
- */
-export async function escalate(
-  tx: Tx,
-  effects: Effects,
-  deps: CaseDeps,
-  brand: Brand,
-  theCase: Case,
-  step: EscalationStep,
-  actor: string,
-  incoming: Incoming | null,
-): Promise<void> {
-  const now = deps.now();
-  await settleDeadline(tx, brand, theCase.id, 'escalation_window', 'met', now, actor);
-  await changeState(tx, theCase, 'escalated', actor, incoming ? 'escalated complaint received by email' : 'escalated complaint received by post');
-  await tx.case.update({ where: { id: theCase.id }, data: { escalationStep: step } });
-  await appendEvent(tx, { caseId: theCase.id, type: 'escalated', actor, data: { step, channel: incoming ? 'email' : 'post' } });
-  const deadline = await openDeadline(tx, { caseId: theCase.id, brand, kind: 'final_response', start: now, step });
-  effects.deadlines.push({ brand, deadline });
-
-  // Seed 004 promises an acknowledgement within 24 hours for each step, the one by
-  // post to management included; we answer it by email, where we know the complainant.
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.complainantAddress, 'escalation_received', theCase.language as Language,
-    { ticket: theCase.ticket, brandName: brand.name, finalResponseBy: deadline.dueAt, timeZone: brand.timeZone, ...(brand.policy === 'two-step' ? { step } : {}) },
-    { kind: 'escalation_ack', autoSubmitted: incoming ? 'auto-replied' : 'auto-generated', dedupeKey: `escalation-ack:${theCase.id}:${step}` },
-  );
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.assignee ?? brand.specialistAddress, 'specialist_notice', 'en',
-    {
-      ticket: theCase.ticket,
-      caseKind: 'complaint-escalation',
-      complainant: theCase.complainantAddress,
-      originalSubject: incoming?.headers.subject ?? theCase.subject,
-      verdictSummary: incoming ? describeVerdict(incoming.verdict) : 'Received by post and recorded by a specialist.',
-      deadlines: [{ kind: 'final_response', dueAt: deadline.dueAt }],
-      language: theCase.language as Language,
-      timeZone: brand.timeZone,
-      commandsHelp: true,
-    },
-    {
-      kind: 'escalation_notice',
-      autoSubmitted: 'auto-generated',
-      dedupeKey: `escalation-notice:${theCase.id}:${step}`,
-      attachments: incoming ? [{ filename: `${theCase.ticket}-escalation.eml`, content: incoming.raw, contentType: 'message/rfc822' }] : undefined,
-    },
-  );
 }
 
 /**
@@ -139,8 +85,7 @@ function nextStep(theCase: Case): EscalationStep {
 
 function keywordFor(brand: Brand, language: Language, step: EscalationStep): string {
   if (brand.policy === 'standard') return ESCALATION_KEYWORD[language];
-  const markers = ESCALATION_MARKERS['two-step'].filter((marker) => marker.step === step);
-  return (markers.find((marker) => marker.language === language) ?? markers[0])?.text ?? ESCALATION_KEYWORD[language];
+  return twoStepMarker(language, step) ?? ESCALATION_KEYWORD[language];
 }
 
 /** What the seeds ask of an escalation that a machine can check. */
@@ -163,8 +108,8 @@ function missingItems(theCase: Case, incoming: Incoming): EscalationItem[] {
  */
 async function subjectWithoutOurWords(tx: Tx, theCase: Case, subject: string): Promise<string> {
   const ours = await tx.caseMessage.findMany({ where: { caseId: theCase.id, direction: 'out' }, select: { subject: true } });
-  let rest = subject.replace(/\[[A-Z]{3}-\d{4}-\d{6,9}\]/gi, ' ');
-  const phrases = [theCase.subject, ...ours.map((m) => m.subject.replace(/\[[A-Z]{3}-\d{4}-\d{6,9}\]/gi, ' '))]
+  let rest = withoutTags(subject);
+  const phrases = [theCase.subject, ...ours.map((m) => withoutTags(m.subject))]
     .map((phrase) => phrase.replace(/\s+/g, ' ').trim())
     .filter((phrase) => phrase.length > 0)
     .sort((a, b) => b.length - a.length);

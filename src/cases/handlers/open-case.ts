@@ -1,6 +1,4 @@
 import type { Brand, Mailbox } from '../../config/brands.js';
-import type { Tx } from '../../db/index.js';
-import type { Case } from '../../generated/prisma/client.js';
 import { calendarForBrand } from '../../deadlines/calendar.js';
 import type { DeadlineKind } from '../../deadlines/policies.js';
 import { openFirstDeadlines, type DeadlineRef } from '../../deadlines/schedule.js';
@@ -8,30 +6,28 @@ import { describeVerdict } from '../../intake/verdict-words.js';
 import { detectLanguage } from '../../mail/language.js';
 import { newId } from '../../lib/ids.js';
 import { summariseEvidence, type CaseEvidence, type MissingEvidence } from '../../mail/evidence/index.js';
-import type { CaseDeps, Effects } from '../context.js';
-import { appendEvent } from '../events.js';
 import { caseEvidence, mergeEvidence, recordEvidence, reportKey } from '../evidence.js';
 import { openHearing } from '../hearing.js';
-import { changeState } from '../state.js';
-import { openTriageDeadlines, triage, type Priority, type Triage } from '../triage.js';
-import type { Incoming } from '../intake.js';
-import { sendCaseMessage, type SendOptions } from '../messaging.js';
+import type { Incoming } from '../incoming.js';
+import type { SendOptions } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
 import { nextTicket } from '../tickets.js';
+import { applyTriage, openTriageDeadlines, triage, type Triage } from '../triage.js';
+import type { CaseWork, Work } from '../work.js';
 
 /**
  * A message that continues no case opens one: a ticket number, the message on
  * file, the deadlines the brand's policy promises, the acknowledgement to the
  * writer in their language, and the notice to the specialists.
  */
-export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming): Promise<string> {
+export async function openCase(unit: Work, brand: Brand, incoming: Incoming): Promise<string> {
   const mailbox: Mailbox = incoming.route.type === 'mailbox' ? incoming.route.mailbox : 'complaints';
   const kind = KIND_OF_MAILBOX[mailbox];
   const silent = Boolean(incoming.route.machineReport);
   const evidence = kind === 'abuse' ? incoming.evidence : null;
   const key = silent ? reportKey(incoming.sender, evidence) : null;
   if (key) {
-    const grouped = await joinReportGroup(tx, effects, deps, brand, incoming, key);
+    const grouped = await joinReportGroup(unit, brand, incoming, key);
     if (grouped) return grouped;
   }
 
@@ -40,9 +36,9 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
   const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
   const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage);
   // The counter row stays locked from here to the commit (gapless numbers): nothing that can wait goes after it.
-  const ticket = await nextTicket(tx, TICKET_PREFIX[mailbox], year);
+  const ticket = await nextTicket(unit.tx, TICKET_PREFIX[mailbox], year);
 
-  const theCase = await tx.case.create({
+  const theCase = await unit.tx.case.create({
     data: {
       id: newId(),
       ticket,
@@ -60,32 +56,31 @@ export async function openCase(tx: Tx, effects: Effects, deps: CaseDeps, brand: 
       account: triaged.account,
     },
   });
-  await appendEvent(tx, {
-    caseId: theCase.id,
-    type: 'case_opened',
+  const work = unit.forCase(theCase);
+  await work.event('case_opened', {
     actor: incoming.sender,
     at: incoming.receivedAt,
     data: { ticket, mailbox, language, silent, ...(incoming.parseError ? { parseError: incoming.parseError } : {}) },
   });
-  await recordOriginal(tx, theCase, incoming);
-  if (evidence) await recordEvidence(tx, theCase, evidence, 'system');
+  await recordOriginal(work, incoming);
+  if (evidence) await recordEvidence(work.tx, theCase, evidence, 'system');
 
   // A report without what its type needs cannot be acted on: ask for exactly that instead of promising an answer.
   const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;
   let deadlines: DeadlineRef[] = [];
   if (kind !== 'feedback' && !silent) {
     const kinds: DeadlineKind[] = incomplete ? ['acknowledge'] : ['acknowledge', 'respond'];
-    deadlines = await openFirstDeadlines(tx, { caseId: theCase.id, brand, kinds, start: incoming.receivedAt });
+    deadlines = await openFirstDeadlines(work.tx, { caseId: theCase.id, brand, kinds, start: incoming.receivedAt });
+    work.effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
   }
-  deadlines.push(...(await openTriageDeadlines(tx, { caseId: theCase.id, brand, triage: triaged, complete: evidence?.complete ?? false, start: incoming.receivedAt })));
-  effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
+  deadlines.push(...(await openTriageDeadlines(work, triaged, evidence?.complete ?? false, incoming.receivedAt)));
 
   // The writer's own message is the whole thread so far.
   const thread = { inReplyTo: incoming.messageId, references: incoming.headers.references };
-  if (incomplete) await askForTheReportedMessage(tx, effects, deps, brand, theCase, thread, evidence);
-  else if (!silent) await acknowledge(tx, effects, deps, brand, theCase, deadlines, thread);
-  await noticeSpecialists(tx, effects, deps, brand, theCase, incoming, deadlines, triaged);
-  if (evidence && evidence.complete) await openHearing(tx, effects, deps, brand, theCase, evidence);
+  if (incomplete) await askForWhatIsMissing(work, thread, evidence);
+  else if (!silent) await acknowledge(work, deadlines, thread);
+  await noticeSpecialists(work, incoming, deadlines, triaged);
+  if (evidence && evidence.complete) await openHearing(work, evidence);
   return theCase.id;
 }
 
@@ -100,52 +95,44 @@ const MISSING_WORDS: Record<MissingEvidence, string> = {
  * The incomplete-report reply (SPEC sections 6 and 8): it names exactly what the
  * report's type still needs, and the case waits for it.
  */
-export async function askForTheReportedMessage(
-  tx: Tx,
-  effects: Effects,
-  deps: CaseDeps,
-  brand: Brand,
-  theCase: Case,
-  thread: SendOptions['thread'] | undefined,
-  evidence: CaseEvidence | null,
-): Promise<void> {
+async function askForWhatIsMissing(work: CaseWork, thread: SendOptions['thread'], evidence: CaseEvidence | null): Promise<void> {
+  const { theCase, brand } = work;
   const missing = evidence?.missing ?? 'message';
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.complainantAddress, 'incomplete_report', theCase.language as Brand['defaultLanguage'],
+  await work.send(
+    work.complainant,
+    'incomplete_report',
     { ticket: theCase.ticket, brandName: brand.name, timeZone: brand.timeZone, missing, abuseType: evidence?.abuseType },
     { kind: 'incomplete_report', autoSubmitted: 'auto-replied', dedupeKey: `ack:${theCase.id}`, thread },
   );
-  await changeState(tx, theCase, 'awaiting_information', 'system', `the report does not contain ${MISSING_WORDS[missing]}`);
+  await work.changeState('awaiting_information', 'system', `the report does not contain ${MISSING_WORDS[missing]}`);
 }
 
 /** A machine report joins the open case of the same reporter and domain, silently. */
-async function joinReportGroup(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, incoming: Incoming, key: string): Promise<string | null> {
+async function joinReportGroup(unit: Work, brand: Brand, incoming: Incoming, key: string): Promise<string | null> {
   const since = new Date(incoming.receivedAt.getTime() - brand.reportGroupingHours * 3_600_000);
-  const existing = await tx.case.findFirst({
+  const existing = await unit.tx.case.findFirst({
     where: { brand: brand.id, reportKey: key, receivedAt: { gte: since }, state: { notIn: ['resolved', 'closed'] } },
     orderBy: { receivedAt: 'desc' },
   });
   if (!existing) return null;
-  await recordOriginal(tx, existing, incoming, 'report');
+  const work = unit.forCase(existing);
+  await recordOriginal(work, incoming, 'report');
   if (incoming.evidence) {
     const merged = mergeEvidence(caseEvidence(existing), incoming.evidence);
-    await recordEvidence(tx, existing, merged, 'system');
+    await recordEvidence(work.tx, existing, merged, 'system');
     const triaged = triage(brand, incoming.sender, merged);
-    const opened = await openTriageDeadlines(tx, { caseId: existing.id, brand, triage: triaged, complete: merged.complete, start: incoming.receivedAt });
-    effects.deadlines.push(...opened.map((deadline) => ({ brand, deadline })));
-    if (triaged.priority !== existing.priority && rank(triaged.priority) > rank(existing.priority as Priority)) {
-      await tx.case.update({ where: { id: existing.id }, data: { priority: triaged.priority, account: existing.account ?? triaged.account } });
-    }
-    if (merged.complete) await openHearing(tx, effects, deps, brand, existing, merged);
+    await openTriageDeadlines(work, triaged, merged.complete, incoming.receivedAt);
+    await applyTriage(work, triaged);
+    if (merged.complete) await openHearing(work, merged);
   }
   return existing.id;
 }
 
-export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming, kind = 'original'): Promise<void> {
-  await tx.caseMessage.create({
+async function recordOriginal(work: CaseWork, incoming: Incoming, kind = 'original'): Promise<void> {
+  await work.tx.caseMessage.create({
     data: {
       id: incoming.inboundId,
-      caseId: theCase.id,
+      caseId: work.theCase.id,
       direction: 'in',
       role: 'complainant',
       kind,
@@ -159,53 +146,32 @@ export async function recordOriginal(tx: Tx, theCase: Case, incoming: Incoming, 
       inboundId: incoming.inboundId,
     },
   });
-  await appendEvent(tx, { caseId: theCase.id, type: 'message_received', actor: incoming.sender, at: incoming.receivedAt, data: { role: 'complainant', messageId: incoming.messageId } });
+  await work.event('message_received', { actor: incoming.sender, at: incoming.receivedAt, data: { role: 'complainant', messageId: incoming.messageId } });
 }
 
-async function acknowledge(
-  tx: Tx,
-  effects: Effects,
-  deps: CaseDeps,
-  brand: Brand,
-  theCase: Case,
-  deadlines: DeadlineRef[],
-  thread: SendOptions['thread'],
-): Promise<void> {
+async function acknowledge(work: CaseWork, deadlines: DeadlineRef[], thread: SendOptions['thread']): Promise<void> {
+  const { theCase, brand } = work;
   const options = { kind: 'ack', autoSubmitted: 'auto-replied' as const, dedupeKey: `ack:${theCase.id}`, thread };
   const base = { ticket: theCase.ticket, brandName: brand.name };
-  const language = theCase.language as Brand['defaultLanguage'];
   if (theCase.kind === 'feedback') {
-    await sendCaseMessage(tx, effects, deps, theCase, theCase.complainantAddress, 'feedback_thanks', language, base, options);
+    await work.send(work.complainant, 'feedback_thanks', base, options);
     return;
   }
   const respond = deadlines.find((deadline) => deadline.kind === 'respond');
   if (!respond) throw new Error(`case ${theCase.ticket} has no response deadline to acknowledge with`);
-  await sendCaseMessage(
-    tx,
-    effects,
-    deps,
-    theCase,
-    theCase.complainantAddress,
+  await work.send(
+    work.complainant,
     'acknowledgement',
-    language,
     { ...base, caseKind: theCase.kind as 'abuse' | 'complaint', originalSubject: theCase.subject, respondBy: respond.dueAt, timeZone: brand.timeZone },
     options,
   );
 }
 
-function rank(priority: Priority): number {
-  return ['normal', 'high', 'urgent'].indexOf(priority);
-}
-
-async function noticeSpecialists(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming, deadlines: DeadlineRef[], triaged: Triage): Promise<void> {
-  await sendCaseMessage(
-    tx,
-    effects,
-    deps,
-    theCase,
-    brand.specialistAddress,
+async function noticeSpecialists(work: CaseWork, incoming: Incoming, deadlines: DeadlineRef[], triaged: Triage): Promise<void> {
+  const { theCase, brand } = work;
+  await work.send(
+    { address: brand.specialistAddress, language: 'en' },
     'specialist_notice',
-    'en',
     {
       ticket: theCase.ticket,
       caseKind: theCase.kind as 'abuse' | 'complaint' | 'feedback',

@@ -1,16 +1,11 @@
-import type { Brand } from '../../config/brands.js';
-import type { Tx } from '../../db/index.js';
-import type { Case } from '../../generated/prisma/client.js';
 import { truncate } from '../../lib/text.js';
 import { replyText } from '../../mail/reply-text.js';
 import type { Attachment } from '../../outbound/compose.js';
 import { ActionConflict, performAction, type CaseAction } from '../actions.js';
-import type { CaseDeps, Effects } from '../context.js';
 import { parseCommands, type CommandError } from '../commands.js';
-import { appendEvent, eventMark, rewindEvents } from '../events.js';
-import type { Incoming } from '../intake.js';
-import { sendCaseMessage } from '../messaging.js';
+import type { Incoming } from '../incoming.js';
 import { InvalidTransitionError } from '../state.js';
+import type { CaseWork } from '../work.js';
 
 /**
  * A specialist replied to the case address. Command lines at the top run
@@ -19,11 +14,11 @@ import { InvalidTransitionError } from '../state.js';
  * never shown) — unless it is #internal. If any command is wrong, nothing
  * runs and nothing is relayed: the specialist gets an error reply naming the line.
  */
-export async function handleSpecialistMessage(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, incoming: Incoming): Promise<void> {
+export async function handleSpecialistMessage(work: CaseWork, incoming: Incoming): Promise<void> {
   const actor = incoming.sender;
   const text = replyText(incoming.text, { addresses: [actor], names: incoming.senderName ? [incoming.senderName] : [] });
   const parsed = parseCommands(text, actor);
-  if (parsed.errors.length > 0) return reportErrors(tx, effects, deps, theCase, actor, parsed.errors);
+  if (parsed.errors.length > 0) return reportErrors(work, actor, parsed.errors);
 
   const internal = parsed.commands.some((command) => command.kind === 'internal');
   const needInfo = parsed.commands.some((command) => command.kind === 'need-info');
@@ -35,50 +30,47 @@ export async function handleSpecialistMessage(tx: Tx, effects: Effects, deps: Ca
   if (internal) {
     if (parsed.body) actions.unshift({ line: '#internal', action: { action: 'note', text: parsed.body } });
   } else if (needInfo) {
-    if (!parsed.body) return reportErrors(tx, effects, deps, theCase, actor, [{ line: '#need-info', reason: 'write the question for the complainant below the command lines' }]);
+    if (!parsed.body) return reportErrors(work, actor, [{ line: '#need-info', reason: 'write the question for the complainant below the command lines' }]);
     actions.unshift({ line: '#need-info', action: { action: 'need-info', text: parsed.body } });
   } else if (parsed.body) {
     // The first relayed reply is our response; later ones continue the conversation.
-    const respond = ['received', 'acknowledged', 'in_progress', 'awaiting_information', 'escalated'].includes(theCase.state);
+    const respond = ['received', 'acknowledged', 'in_progress', 'awaiting_information', 'escalated'].includes(work.theCase.state);
     if (respond) actions.unshift({ line: '(reply text)', action: { action: 'respond', text: parsed.body } });
-    else await relayFollowUp(tx, effects, deps, brand, theCase, parsed.body, context.attachments);
+    else await relayFollowUp(work, parsed.body, context.attachments);
   }
 
   // All or nothing: a command that does not fit the case undoes the ones before it.
-  await tx.$executeRawUnsafe('SAVEPOINT specialist_commands');
-  const mark = { outbound: effects.outbound.length, deadlines: effects.deadlines.length, measures: effects.measures.length, events: eventMark(tx) };
-  for (const { line, action } of actions) {
-    try {
-      await performAction(tx, effects, deps, theCase, action, context);
-    } catch (error) {
-      if (!(error instanceof ActionConflict || error instanceof InvalidTransitionError)) throw error;
-      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT specialist_commands');
-      effects.outbound.length = mark.outbound;
-      effects.deadlines.length = mark.deadlines;
-      effects.measures.length = mark.measures;
-      rewindEvents(tx, mark.events);
-      const fresh = await tx.case.findUniqueOrThrow({ where: { id: theCase.id } });
-      return reportErrors(tx, effects, deps, fresh, actor, [{ line, reason: error.message }]);
-    }
+  let line = '';
+  try {
+    await work.savepoint(async () => {
+      for (const next of actions) {
+        line = next.line;
+        await performAction(work, next.action, context);
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof ActionConflict || error instanceof InvalidTransitionError)) throw error;
+    return reportErrors(work, actor, [{ line, reason: error.message }]);
   }
-  await tx.$executeRawUnsafe('RELEASE SAVEPOINT specialist_commands');
 }
 
-async function reportErrors(tx: Tx, effects: Effects, deps: CaseDeps, theCase: Case, actor: string, errors: CommandError[]): Promise<void> {
+async function reportErrors(work: CaseWork, actor: string, errors: CommandError[]): Promise<void> {
   const first = errors[0] as CommandError;
-  await appendEvent(tx, { caseId: theCase.id, type: 'command_failed', actor, reason: first.reason, data: { errors: errors.map((e) => ({ line: truncate(e.line, 200), reason: e.reason })) } });
-  await sendCaseMessage(
-    tx, effects, deps, theCase, actor, 'command_error', 'en',
-    { ticket: theCase.ticket, line: errors.map((e) => e.line).join('\n'), reason: errors.map((e) => `${e.line}: ${e.reason}`).join('\n') },
+  await work.event('command_failed', { actor, reason: first.reason, data: { errors: errors.map((e) => ({ line: truncate(e.line, 200), reason: e.reason })) } });
+  await work.send(
+    { address: actor, language: 'en' },
+    'command_error',
+    { ticket: work.theCase.ticket, line: errors.map((e) => e.line).join('\n'), reason: errors.map((e) => `${e.line}: ${e.reason}`).join('\n') },
     { kind: 'command_error', autoSubmitted: 'auto-replied', dedupeKey: undefined },
   );
 }
 
 /** A further message after our response: relayed as is, the case's state unchanged. */
-async function relayFollowUp(tx: Tx, effects: Effects, deps: CaseDeps, brand: Brand, theCase: Case, text: string, attachments: Attachment[]): Promise<void> {
-  await sendCaseMessage(
-    tx, effects, deps, theCase, theCase.complainantAddress, 'response', theCase.language as Brand['defaultLanguage'],
-    { ticket: theCase.ticket, brandName: brand.name, text },
+async function relayFollowUp(work: CaseWork, text: string, attachments: Attachment[]): Promise<void> {
+  await work.send(
+    work.complainant,
+    'response',
+    { ticket: work.theCase.ticket, brandName: work.brand.name, text },
     { kind: 'relay', autoSubmitted: null, role: 'specialist', relayed: true, attachments },
   );
 }

@@ -1,13 +1,11 @@
+import type { Brand } from '../config/brands.js';
 import type { Db } from '../db/index.js';
 import type { SqlRunner } from '../db/migrate.js';
-import type { Brand } from '../config/brands.js';
-import { dispatchQueued } from '../outbound/outbox.js';
-import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs } from '../deadlines/schedule.js';
+import { dropOrphanChunks } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
-import { measureJobId } from '../cases/measures.js';
-import { intakeJobId } from './ingest.js';
-import { dropOrphanChunks } from './spool.js';
+import { enqueueOutbound, intakeJob, measureJob } from './jobs.js';
+import type { Queues } from './queues.js';
 
 /** How long a spooled piece may wait for its row: longer than any SMTP transaction. */
 const ORPHAN_CHUNK_HOURS = 6;
@@ -41,19 +39,19 @@ export async function sweep(deps: SweepDeps, options: { graceMs: number; include
   const before = new Date(deps.now().getTime() - options.graceMs);
   const stored = await deps.db.inboundMessage.findMany({ where: { status: 'stored', receivedAt: { lt: before } }, select: { id: true }, take: 1_000 });
   if (stored.length > 0) {
-    await deps.queues.intake.addBulk(stored.map((row) => ({ name: 'intake', data: { inboundId: row.id }, opts: { jobId: intakeJobId(row.id) } })));
+    await deps.queues.intake.addBulk(stored.map((row) => intakeJob(row.id)));
   }
   const unsent = await deps.db.caseMessage.findMany({
     where: { direction: 'out', status: { in: ['queued', 'failed', 'delivered'] }, at: { lt: before } },
     select: { id: true },
     take: 1_000,
   });
-  await dispatchQueued(deps.queues, unsent.map((row) => row.id));
+  await enqueueOutbound(deps.queues, unsent.map((row) => row.id));
 
   // A confirmed measure whose job was lost would never reach the platform.
   const measures = await deps.db.measure.findMany({ where: { status: 'pending', at: { lt: before } }, select: { id: true, at: true }, take: 1_000 });
   if (measures.length > 0) {
-    await deps.queues.measures.addBulk(measures.map((row) => ({ name: 'execute', data: { measureId: row.id }, opts: { jobId: measureJobId(row.id, row.at) } })));
+    await deps.queues.measures.addBulk(measures.map((row) => measureJob(row.id, row.at)));
   }
 
   const deadlines = options.includeDeadlines ? await requeueDeadlines(deps) : 0;

@@ -1,12 +1,13 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
-import { indexZone, lookupZone, normalizeName, ZONE_RECORD_TYPES, type IndexedZone, type MxRecord, type Zone, type ZoneRecord, type ZoneRecordType } from '../../src/dns/zone.js';
+import { indexZone, lookupZone, normalizeName, ZONE_RECORD_TYPES, type IndexedZone, type MxRecord, type Zone, type ZoneRecord, type ZoneRecordType } from './zone.js';
 
 /**
  * A real DNS server on loopback (UDP and TCP) answering from zone data, for
- * smtp, e2e and bench runs: the product's resolver talks to it over sockets
- * exactly as it would to a recursive resolver. Test-only; never shipped.
+ * tests, the bench and `npm run demo`: the product's resolver talks to it over
+ * sockets exactly as it would to a recursive resolver. The product itself
+ * never starts one.
  *
  * Unknown name → NXDOMAIN; known name without the type → NOERROR, no answers
  * (with an SOA timing the negative answer when `negativeTtlSeconds` is set);
@@ -33,7 +34,7 @@ export interface DnsQueryLogEntry {
   transport: 'udp' | 'tcp';
 }
 
-export interface TestDnsServer {
+export interface ZoneDnsServer {
   host: string;
   port: number;
   /** "host:port", the form DNS_SERVERS takes. */
@@ -56,7 +57,7 @@ const BIND_ATTEMPTS = 5;
 // the bench sends millions of queries; tests look at a handful
 const QUERY_LOG_LIMIT = 10_000;
 
-export async function startDnsServer(options: DnsServerOptions): Promise<TestDnsServer> {
+export async function startDnsServer(options: DnsServerOptions): Promise<ZoneDnsServer> {
   const host = options.host ?? '127.0.0.1';
   let zone: IndexedZone = checkedZone(options.zone);
   let mode: DnsServerMode = 'normal';

@@ -70,6 +70,15 @@ const normalisedMarkers = Object.fromEntries(
   ]),
 ) as Record<PolicyName, { marker: EscalationMarker; words: string }[]>;
 
+/**
+ * The two-step policy's marker for `step` in `language` (the French wording
+ * when the language has none), or undefined when there is no such step.
+ */
+export function twoStepMarker(language: string, step: number): string | undefined {
+  const markers = ESCALATION_MARKERS['two-step'].filter((marker) => marker.step === step);
+  return (markers.find((marker) => marker.language === language) ?? markers[0])?.text;
+}
+
 export function detectEscalation(subject: string, policy: PolicyName): EscalationMatch | null {
   const haystack = ` ${words(subject)} `;
   for (const candidate of normalisedMarkers[policy]) {
