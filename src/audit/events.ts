@@ -35,6 +35,12 @@ export const EVENT_TYPES = [
   'measure_done',
   'measure_failed',
   'measure_dismissed',
+  'measure_lift_requested',
+  'measure_lifted',
+  'incident_opened',
+  'incident_joined',
+  'incident_action',
+  'appeal_received',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -7,6 +7,7 @@ import { twoStepMarker } from '../deadlines/escalation-markers.js';
 import type { Attachment } from '../outbound/compose.js';
 import { escalate } from './escalate.js';
 import { OPEN_STATES, type CaseState } from './model.js';
+import { incidentCases } from './incidents.js';
 import { lockCase } from './lock.js';
 import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js';
 import { settleTriage } from './triage.js';
@@ -56,12 +57,49 @@ export interface ActionContext {
  * writes the audit event, sends what it sends, moves deadlines.
  */
 export async function performAction(work: CaseWork, action: CaseAction, context: ActionContext): Promise<void> {
+  const incidentId = work.theCase.incidentId;
+  if (incidentId && INCIDENT_ACTIONS.has(action.action)) return performIncidentAction(work, incidentId, action, context);
   await runAction(work, action, context);
   // Any action on a DNS-abuse case is its review; a measure, a dismissal or a resolution its mitigation decision.
   if (work.theCase.kind === 'abuse') await settleTriage(work, MITIGATION_DECISIONS.has(action.action) ? 'decision' : 'review', context.actor);
 }
 
 const MITIGATION_DECISIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve']);
+/** What a specialist decides for a whole incident, from a reply to any of its cases. */
+const INCIDENT_ACTIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve']);
+
+/**
+ * A measure, a dismissal or a resolution in an incident's case is the
+ * incident's: the measure and the dismissal go to its first case (where the
+ * hearing and the mitigation clock run, so the platform gets one request), a
+ * resolution resolves every open case, each reporter told in their own
+ * language. The incident is locked already (`lockCase`), so its cases are
+ * taken one at a time in a fixed order.
+ */
+async function performIncidentAction(work: CaseWork, incidentId: string, action: CaseAction, context: ActionContext): Promise<void> {
+  const incident = await work.tx.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  const primary = incident.primaryCaseId === work.theCase.id ? work : await otherCaseWork(work, incident.primaryCaseId);
+  if (action.action === 'resolve') {
+    const cases = await incidentCases(work.tx, incidentId);
+    const caseIds = cases.map((c) => c.id);
+    for (const member of cases) {
+      const memberWork = member.id === work.theCase.id ? work : await otherCaseWork(work, member.id);
+      if (!OPEN_STATES.includes(memberWork.theCase.state as CaseState)) continue;
+      await resolve(memberWork, action.outcome, context, caseIds);
+    }
+    await work.tx.incident.update({ where: { id: incidentId }, data: { state: 'closed', outcome: 'resolved', closedAt: work.now() } });
+  } else {
+    await runAction(primary, action, context);
+  }
+  await settleTriage(primary, 'decision', context.actor);
+  if (primary !== work) await work.event('incident_action', { actor: context.actor, data: { incident: incidentId, action: action.action, on: primary.theCase.ticket } });
+}
+
+async function otherCaseWork(work: CaseWork, caseId: string): Promise<CaseWork> {
+  const theCase = await lockCase(work.tx, { id: caseId });
+  if (!theCase) throw new Error(`case ${caseId} of an incident is missing`);
+  return work.forCase(theCase);
+}
 
 async function runAction(work: CaseWork, action: CaseAction, context: ActionContext): Promise<void> {
   const { theCase, brand } = work;
@@ -169,11 +207,16 @@ async function extend(work: CaseWork, until: string, reason: string | undefined,
   );
 }
 
-async function resolve(work: CaseWork, outcome: string | undefined, context: ActionContext): Promise<void> {
+/** `measuresOf`: the cases whose measures count (an incident's: all of them). */
+async function resolve(work: CaseWork, outcome: string | undefined, context: ActionContext, measuresOf: string[] = [work.theCase.id]): Promise<void> {
   const { theCase, brand } = work;
   const now = work.now();
   // Confirmed measures still being sent count too: the complainant is told what was decided (a failure alerts the specialist).
-  const measures = await work.tx.measure.findMany({ where: { caseId: theCase.id, status: { in: ['pending', 'done'] } }, orderBy: { at: 'asc' }, select: { measure: true, target: true } });
+  const measures = await work.tx.measure.findMany({
+    where: { caseId: { in: measuresOf }, operation: 'apply', status: { in: ['pending', 'done'] } },
+    orderBy: { at: 'asc' },
+    select: { measure: true, target: true },
+  });
   if (!theCase.silent && theCase.kind !== 'feedback') {
     await work.send(
       work.complainant,

@@ -5,7 +5,7 @@ import type { DnsResolver } from '../intake/authenticate.js';
 import type { ChunkStore } from '../intake/spool.js';
 import type { Logger } from '../lib/logger.js';
 import type { LoopMarker } from '../outbound/loop-marker.js';
-import { enqueueOutbound, measureJob } from '../queue/jobs.js';
+import { digestJob, enqueueOutbound, measureJob } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { scheduleDeadlineJobs, type DeadlineRef } from '../deadlines/schedule.js';
 import type { ReplyTokens } from '../outbound/reply-address.js';
@@ -36,6 +36,7 @@ export interface EffectsMark {
   outbound: number;
   deadlines: number;
   measures: number;
+  digests: number;
 }
 
 /**
@@ -47,10 +48,12 @@ export class Effects {
   readonly deadlines: Array<{ brand: Brand; deadline: DeadlineRef; previousDue?: Date }> = [];
   /** Measures to send: each request its own job, so a measure sent again is not taken for the old job. */
   readonly measures: Array<{ measureId: string; requestedAt: Date }> = [];
+  /** Incident digests to wake at their period's end. */
+  readonly digests: Array<{ incidentId: string; at: Date }> = [];
 
   /** Where the effects stand now, for `rewind` (a savepoint). */
   mark(): EffectsMark {
-    return { outbound: this.outbound.length, deadlines: this.deadlines.length, measures: this.measures.length };
+    return { outbound: this.outbound.length, deadlines: this.deadlines.length, measures: this.measures.length, digests: this.digests.length };
   }
 
   /** Drops the effects left since `mark`. */
@@ -58,6 +61,7 @@ export class Effects {
     this.outbound.length = mark.outbound;
     this.deadlines.length = mark.deadlines;
     this.measures.length = mark.measures;
+    this.digests.length = mark.digests;
   }
 
   async apply(deps: Pick<CaseDeps, 'queues' | 'now'>): Promise<void> {
@@ -74,6 +78,9 @@ export class Effects {
     }
     if (this.measures.length > 0) {
       await deps.queues.measures.addBulk(this.measures.map(({ measureId, requestedAt }) => measureJob(measureId, requestedAt)));
+    }
+    if (this.digests.length > 0) {
+      await deps.queues.deadlines.addBulk(this.digests.map(({ incidentId, at }) => digestJob(incidentId, at, deps.now())));
     }
   }
 }

@@ -14,6 +14,8 @@ export interface CaseView {
   priority: string;
   /** The customer account the evidence names. */
   account: string | null;
+  /** The incident the report belongs to: reports about one domain or range, worked once. */
+  incident: { id: string; target: string; state: string; reportCount: number; primaryTicket: string } | null;
   state: string;
   /** The escalation step the case is at: 0 before any, 1, or 2 (two-step policy, by post). */
   escalationStep: number;
@@ -86,12 +88,15 @@ export async function readCaseView(tx: Tx, ticket: string): Promise<CaseView | n
   const first = await tx.inboundMessage.findFirst({ where: ofCase, orderBy: { receivedAt: 'asc' }, select: { verdict: true } });
   const verdict = first?.verdict as unknown as Verdict | undefined;
   const customers = await customersOfCase(tx, theCase.id);
+  const incident = theCase.incidentId ? await tx.incident.findUnique({ where: { id: theCase.incidentId } }) : null;
+  const primaryTicket = incident ? (incident.primaryCaseId === theCase.id ? theCase.ticket : (await tx.case.findUnique({ where: { id: incident.primaryCaseId }, select: { ticket: true } }))?.ticket ?? '') : '';
   return {
     ticket: theCase.ticket,
     kind: theCase.kind,
     abuseType: theCase.abuseType,
     priority: theCase.priority,
     account: theCase.account,
+    incident: incident ? { id: incident.id, target: incident.target, state: incident.state, reportCount: incident.reportCount, primaryTicket } : null,
     state: theCase.state,
     escalationStep: theCase.escalationStep,
     language: theCase.language,

@@ -66,6 +66,8 @@ const brandSchema = z
     infrastructure: z.array(z.string()).default([]),
     /** How long machine reports from one source about one domain join one case. */
     reportGroupingHours: z.number().int().min(1).default(72),
+    /** Reports joining an open incident reach the specialists as one digest per this many minutes. */
+    incidentDigestMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
     /**
      * National CERTs, law enforcement, reporting services: addresses, `*@domain`,
      * or a domain (and its subdomains). Their verified reports get the highest

@@ -57,6 +57,14 @@ export function deadlineJob(name: 'due' | 'remind', deadline: { id: string; dueA
   return { name, data: { deadlineId: deadline.id, dueAt: deadline.dueAt.getTime() }, opts: { jobId, delay: Math.max(0, fireAt.getTime() - now.getTime()) } };
 }
 
+/**
+ * An incident's digest of the reports that joined it, due at `at`: one job per
+ * period, so reports arriving in the same period share it.
+ */
+export function digestJob(incidentId: string, at: Date, now: Date): JobEntry<JobData['deadlines']> {
+  return { name: 'digest', data: { incidentId }, opts: { jobId: `digest-${incidentId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - now.getTime()) } };
+}
+
 /** Queues the send jobs for messages recorded as queued. */
 export async function enqueueOutbound(queues: Pick<Queues, 'outbound'>, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

@@ -9,8 +9,14 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export interface JobData {
   intake: { inboundId: string };
   outbound: { messageId: string };
-  deadlines: { deadlineId: string; dueAt: number };
+  /** A deadline waking up ('due', 'remind'), or an incident's digest of new reports falling due ('digest', incidentId only). */
+  deadlines: { deadlineId: string; dueAt: number } | DigestJobData;
   measures: { measureId: string };
+}
+
+export interface DigestJobData {
+  incidentId: string;
+  deadlineId?: undefined;
 }
 
 const defaults: Record<QueueName, JobsOptions> = {

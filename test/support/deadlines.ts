@@ -12,7 +12,7 @@ import type { TestApp } from './harness.js';
  *   expect(fired.map((f) => f.outcome)).toContain('breached');
  */
 
-export type DeadlineJob = Job<JobData['deadlines']>;
+export type DeadlineJob = Job<Extract<JobData['deadlines'], { dueAt: number }>>;
 
 export interface FiredJob {
   id: string;
@@ -31,7 +31,8 @@ export function firesAt(job: Pick<DeadlineJob, 'id'>): number {
 
 /** Delayed deadline jobs, optionally only those of one case (other tests' cases share the queue). */
 export async function delayedDeadlineJobs(t: TestApp, filter: { ticket?: string; name?: 'due' | 'remind' } = {}): Promise<DeadlineJob[]> {
-  const jobs = (await t.app.queues.deadlines.getDelayed()) as DeadlineJob[];
+  // Incident digests share the queue; they name no deadline.
+  const jobs = ((await t.app.queues.deadlines.getDelayed()) as DeadlineJob[]).filter((job) => job.data.deadlineId !== undefined);
   const ids = filter.ticket ? await deadlineIdsOf(t, filter.ticket) : null;
   return jobs.filter((job) => (!ids || ids.has(job.data.deadlineId)) && (!filter.name || job.name === filter.name));
 }
@@ -71,7 +72,7 @@ export async function finished(t: TestApp, id: string, timeoutMs = 15_000): Prom
     const job = await queue.getJob(id);
     if (job?.failedReason) throw new Error(`deadline job ${id} failed: ${job.failedReason}`);
     if (job && state === 'completed') {
-      return { id, name: job.name, deadlineId: job.data.deadlineId, outcome: job.returnvalue as unknown };
+      return { id, name: job.name, deadlineId: job.data.deadlineId ?? '', outcome: job.returnvalue as unknown };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

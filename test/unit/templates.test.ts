@@ -94,6 +94,14 @@ const SAMPLES: { [N in TemplateName]: TemplateVars[N] } = {
   customer_reply: { ticket: TICKET, text: 'The recipient subscribed.', domain: 'shop.example' },
   decision_needed: { ticket: TICKET, domain: 'shop.example', reason: 'deadline_passed' },
   measure_failed: { ticket: TICKET, measure: 'suspend-domain', target: 'shop.example', error: 'HTTP 503 from platform' },
+  incident_digest: {
+    ticket: TICKET,
+    target: 'shop.example',
+    total: 4,
+    state: 'open',
+    timeZone: TZ,
+    reports: [{ ticket: 'ABU-2026-000043', reporter: REPORTER, receivedAt: DUE, abuseType: 'phishing', language: 'de' }],
+  },
 };
 
 function render<N extends TemplateName>(name: N, language: Language, vars: TemplateVars[N] = SAMPLES[name]) {

@@ -13,6 +13,7 @@ import type { SendOptions } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
 import { nextTicket } from '../tickets.js';
 import { applyTriage, openTriageDeadlines, triage, type Triage } from '../triage.js';
+import { joinIncident } from '../incidents.js';
 import type { CaseWork, Work } from '../work.js';
 
 /**
@@ -64,6 +65,10 @@ export async function openCase(unit: Work, brand: Brand, incoming: Incoming): Pr
   });
   await recordOriginal(work, incoming);
   if (evidence) await recordEvidence(work.tx, theCase, evidence, 'system');
+  // A report about a domain or range an open incident is about joins it: the
+  // incident's first case keeps the hearing, the mitigation clock and the notice.
+  const membership = evidence ? await joinIncident(work, evidence, incoming.receivedAt) : null;
+  const member = membership?.role === 'member';
 
   // A report without what its type needs cannot be acted on: ask for exactly that instead of promising an answer.
   const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;
@@ -73,14 +78,15 @@ export async function openCase(unit: Work, brand: Brand, incoming: Incoming): Pr
     deadlines = await openFirstDeadlines(work.tx, { caseId: theCase.id, brand, kinds, start: incoming.receivedAt });
     work.effects.deadlines.push(...deadlines.map((deadline) => ({ brand, deadline })));
   }
-  deadlines.push(...(await openTriageDeadlines(work, triaged, evidence?.complete ?? false, incoming.receivedAt)));
+  if (!member) deadlines.push(...(await openTriageDeadlines(work, triaged, evidence?.complete ?? false, incoming.receivedAt)));
 
   // The writer's own message is the whole thread so far.
   const thread = { inReplyTo: incoming.messageId, references: incoming.headers.references };
   if (incomplete) await askForWhatIsMissing(work, thread, evidence);
   else if (!silent) await acknowledge(work, deadlines, thread);
-  await noticeSpecialists(work, incoming, deadlines, triaged);
-  if (evidence && evidence.complete) await openHearing(work, evidence);
+  // Members of an incident reach the specialists in its digest, not one notice each.
+  if (!member) await noticeSpecialists(work, incoming, deadlines, triaged);
+  if (!member && evidence && evidence.complete) await openHearing(work, evidence);
   return theCase.id;
 }
 

@@ -140,4 +140,13 @@ export const staff: TemplateSet<StaffTemplateName> = {
       footer,
     ),
   }),
+
+  incident_digest: (v) => ({
+    subject: `Incident ${v.target}: ${v.reports.length} new report${v.reports.length === 1 ? '' : 's'} (${v.total} in all)`,
+    text: paragraphs(
+      `The incident about ${v.target} (${v.state}) has ${v.reports.length} new report${v.reports.length === 1 ? '' : 's'} since the last digest, ${v.total} in all. Each reporter has their own ticket and was acknowledged; the hearing, the mitigation clock and the measures run on ${v.ticket}.`,
+      bullets(v.reports.map((r) => `${r.ticket}: ${r.abuseType}, from ${r.reporter} (${r.language}), ${when(r.receivedAt, v.timeZone)}`)),
+      'Reply to this email to work the incident: #action, #dismiss and #resolve apply to all of its cases, and the outcome goes to every reporter in their own language.',
+    ),
+  }),
 };

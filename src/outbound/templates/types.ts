@@ -178,6 +178,15 @@ export interface StaffVars {
   customer_reply: { ticket: string; text: string; domain?: string };
   decision_needed: { ticket: string; domain: string; reason: 'customer_replied' | 'deadline_passed' };
   measure_failed: { ticket: string; measure: Measure; target: string; error: string };
+  /** New reports that joined an incident since the last digest. */
+  incident_digest: {
+    ticket: string;
+    target: string;
+    total: number;
+    state: string;
+    timeZone: string;
+    reports: ReadonlyArray<{ ticket: string; reporter: string; receivedAt: Date; abuseType: string; language: string }>;
+  };
 }
 
 export interface TemplateVars extends ComplainantVars, CustomerVars, StaffVars {}
