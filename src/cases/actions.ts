@@ -9,7 +9,7 @@ import { escalate } from './escalate.js';
 import { OPEN_STATES, type CaseState } from './model.js';
 import { incidentCases } from './incidents.js';
 import { lockCase } from './lock.js';
-import { proposeMeasure, dismissMeasures, type MeasureName } from './measures.js';
+import { proposeMeasure, dismissMeasures, requestLift, type MeasureName } from './measures.js';
 import { settleTriage } from './triage.js';
 import { inTransaction, type CaseWork } from './work.js';
 import type { CaseDeps } from './context.js';
@@ -33,6 +33,7 @@ export const actionSchema = z.discriminatedUnion('action', [
     target: z.string().trim().min(1).max(253),
   }),
   z.object({ action: z.literal('dismiss'), reason: z.string().trim().optional() }),
+  z.object({ action: z.literal('lift'), target: z.string().trim().min(1).max(253), reason: z.string().trim().max(2_000).optional() }),
 ]);
 export type CaseAction = z.infer<typeof actionSchema>;
 
@@ -66,7 +67,7 @@ export async function performAction(work: CaseWork, action: CaseAction, context:
 
 const MITIGATION_DECISIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve']);
 /** What a specialist decides for a whole incident, from a reply to any of its cases. */
-const INCIDENT_ACTIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve']);
+const INCIDENT_ACTIONS: ReadonlySet<CaseAction['action']> = new Set(['measure', 'dismiss', 'resolve', 'lift']);
 
 /**
  * A measure, a dismissal or a resolution in an incident's case is the
@@ -142,6 +143,12 @@ async function runAction(work: CaseWork, action: CaseAction, context: ActionCont
       require(theCase.kind === 'abuse', 'measures apply to abuse cases');
       require(open, `the case is ${state}`);
       return proposeMeasure(work, action.measure as MeasureName, action.target, context.actor);
+    case 'lift': {
+      require(theCase.kind === 'abuse', 'measures apply to abuse cases');
+      const lifted = await requestLift(work, action.target, action.reason ?? null, context.actor);
+      if (!lifted) throw new ActionConflict(`no measure on ${action.target} is in effect in this case`);
+      return;
+    }
     case 'dismiss': {
       require(open, `the case is ${state}`);
       const outcome = await dismissMeasures(work, action.reason ?? null, context.actor);

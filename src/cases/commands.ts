@@ -21,7 +21,7 @@ export interface ParsedCommands {
   body: string;
 }
 
-const HELP = 'known commands: #internal, #assign me, #assign <address>, #extend YYYY-MM-DD [reason], #need-info, #resolve [outcome], #action suspend-domain|block-account|deactivate-service <target>, #dismiss [reason]';
+const HELP = 'known commands: #internal, #assign me, #assign <address>, #extend YYYY-MM-DD [reason], #need-info, #resolve [outcome], #action suspend-domain|block-account|deactivate-service <target>, #lift <target> [reason], #dismiss [reason]';
 
 /**
  * Reads the command lines at the top of a reply (blank lines between them are
@@ -68,6 +68,11 @@ function parseLine(line: string, actor: string): Command | CommandError {
       return { kind: 'action', line, action: { action: 'resolve', outcome: args || undefined } };
     case 'dismiss':
       return { kind: 'action', line, action: { action: 'dismiss', reason: args || undefined } };
+    case 'lift': {
+      const [target = '', ...reason] = args.split(/\s+/);
+      if (!target) return fail('#lift needs the target of a measure in effect, then an optional reason');
+      return { kind: 'action', line, action: { action: 'lift', target, reason: reason.join(' ').trim() || undefined } };
+    }
     case 'action': {
       const [measure = '', target = '', ...extra] = args.split(/\s+/);
       if (!(MEASURE_NAMES as readonly string[]).includes(measure)) return fail(`unknown measure "${measure}"; use one of ${MEASURE_NAMES.join(', ')}`);

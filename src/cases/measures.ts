@@ -39,6 +39,30 @@ export async function proposeMeasure(work: CaseWork, measure: MeasureName, targe
   work.effects.measures.push({ measureId: id, requestedAt: at });
 }
 
+/**
+ * `#lift <target>`: a measure in effect is reversed through the same signed
+ * webhook (operation `lift`, a key of its own), and its holder is told once
+ * the platform has done it. False when no measure on `target` is in effect.
+ */
+export async function requestLift(work: CaseWork, target: string, reason: string | null, actor: string): Promise<boolean> {
+  const { tx, theCase } = work;
+  const applied = await tx.measure.findFirst({ where: { caseId: theCase.id, operation: 'apply', status: 'done', target: target.toLowerCase() }, orderBy: { at: 'desc' } });
+  if (!applied) return false;
+  const key = measureIdempotencyKey(theCase.ticket, `lift:${applied.measure}:${applied.id}`, applied.target);
+  const existing = await tx.measure.findUnique({ where: { idempotencyKey: key }, select: { id: true, status: true } });
+  if (existing && (existing.status === 'pending' || existing.status === 'done')) return true;
+  const id = existing?.id ?? newId();
+  const at = work.now();
+  await tx.measure.upsert({
+    where: { idempotencyKey: key },
+    create: { id, caseId: theCase.id, measure: applied.measure, operation: 'lift', target: applied.target, account: applied.account, idempotencyKey: key, requestedBy: actor, at, lastError: null },
+    update: { status: 'pending', requestedBy: actor, attempts: 0, lastError: null, at },
+  });
+  await work.event('measure_lift_requested', { actor, reason, data: { measure: applied.measure, target: applied.target, account: applied.account } });
+  work.effects.measures.push({ measureId: id, requestedAt: at });
+  return true;
+}
+
 /** The customer account the platform acts on: the account itself, the range's holder for an IP, or the domain's. */
 async function accountOfTarget(tx: Tx, measure: MeasureName, target: string): Promise<string | null> {
   const value = target.toLowerCase();
@@ -62,11 +86,11 @@ export type DismissOutcome =
  */
 export async function dismissMeasures(work: CaseWork, reason: string | null, actor: string): Promise<DismissOutcome> {
   const { tx, theCase } = work;
-  const stoppable = { caseId: theCase.id, OR: [{ status: 'pending', attempts: 0 }, { status: 'failed' }] };
+  const stoppable = { caseId: theCase.id, operation: 'apply', OR: [{ status: 'pending', attempts: 0 }, { status: 'failed' }] };
   const stopped = await tx.measure.updateMany({ where: stoppable, data: { status: 'dismissed', lastError: reason } });
   if (stopped.count === 0) {
     const inEffect = await tx.measure.findFirst({
-      where: { caseId: theCase.id, OR: [{ status: 'done' }, { status: 'pending', attempts: { gt: 0 } }] },
+      where: { caseId: theCase.id, operation: 'apply', OR: [{ status: 'done' }, { status: 'pending', attempts: { gt: 0 } }] },
       select: { measure: true, target: true, status: true },
     });
     if (inEffect) return { kind: 'in_effect', ...inEffect };

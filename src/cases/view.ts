@@ -35,7 +35,7 @@ export interface CaseView {
   messages: Array<{ direction: string; role: string; kind: string; messageId: string; from: string; to: string[]; subject: string; at: string; relayed: boolean; status: string | null }>;
   events: Array<{ type: string; at: string; actor: string; reason: string | null; data: unknown }>;
   evidence: unknown;
-  measures: Array<{ measure: string; target: string; account: string | null; status: string; at: string; doneAt: string | null }>;
+  measures: Array<{ measure: string; operation: string; target: string; account: string | null; status: string; at: string; doneAt: string | null }>;
 }
 
 export interface CaseSummary {
@@ -148,6 +148,7 @@ export async function readCaseView(tx: Tx, ticket: string): Promise<CaseView | n
     evidence: theCase.evidence ?? null,
     measures: theCase.measures.map((m) => ({
       measure: m.measure,
+      operation: m.operation,
       target: m.target,
       account: m.account,
       status: m.status,

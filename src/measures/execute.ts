@@ -6,7 +6,8 @@ import { caseEvidence } from '../cases/evidence.js';
 import { evidenceForCustomer } from '../cases/hearing.js';
 import type { MeasureName } from '../cases/measures.js';
 import { inTransaction } from '../cases/work.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Account, Measure, Prisma } from '../generated/prisma/client.js';
+import type { CaseWork } from '../cases/work.js';
 import { summariseEvidence } from '../mail/evidence/index.js';
 import type { ReportAbuseType } from '../outbound/templates/types.js';
 
@@ -38,6 +39,8 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
   const evidence = caseEvidence(measure.case);
   const body = JSON.stringify({
     case: measure.case.ticket,
+    // apply, or lift: reverse a measure applied earlier (same case, measure and target).
+    operation: measure.operation,
     measure: measure.measure,
     target: measure.target,
     account: measure.account,
@@ -70,8 +73,12 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
     });
     if (done.count === 0) return;
     const work = unit.forCase(measure.case);
-    await work.event('measure_done', { actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
     const account = measure.account ? await unit.tx.account.findUnique({ where: { account: measure.account } }) : null;
+    if (measure.operation === 'lift') {
+      await liftDone(work, measure, account, response.status);
+      return;
+    }
+    await work.event('measure_done', { actor: 'system', data: { measure: measure.measure, target: measure.target, status: response.status } });
     if (account) {
       // The statement of reasons: what was found, on which evidence, which measure from when, how to contest.
       const theCase = measure.case;
@@ -94,6 +101,21 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
     }
   });
   return 'done';
+}
+
+/** The platform reversed a measure: the applied one is marked lifted, and its holder is told with the reason given. */
+async function liftDone(work: CaseWork, lift: Measure, account: Account | null, status: number): Promise<void> {
+  const { tx, theCase, brand } = work;
+  await tx.measure.updateMany({ where: { caseId: lift.caseId, operation: 'apply', status: 'done', measure: lift.measure, target: lift.target }, data: { status: 'lifted' } });
+  const requested = await tx.caseEvent.findFirst({ where: { caseId: lift.caseId, type: 'measure_lift_requested' }, orderBy: { seq: 'desc' }, select: { reason: true } });
+  await work.event('measure_lifted', { actor: 'system', reason: requested?.reason ?? null, data: { measure: lift.measure, target: lift.target, status } });
+  if (!account) return;
+  await work.send(
+    { address: account.email.toLowerCase(), language: account.language as Language },
+    'measure_lifted',
+    { ticket: theCase.ticket, brandName: brand.name, measure: lift.measure as MeasureName, target: lift.target, liftedAt: work.now(), timeZone: brand.timeZone, ...(requested?.reason ? { reason: requested.reason } : {}) },
+    { kind: 'measure_lifted', autoSubmitted: 'auto-generated', dedupeKey: `measure-lifted:${lift.id}` },
+  );
 }
 
 /** After the last retry: the measure failed, and the specialist hears of it. */

@@ -123,9 +123,11 @@ export const staff: TemplateSet<StaffTemplateName> = {
   decision_needed: (v) => ({
     subject: `Decision needed: ${v.domain}`,
     text: paragraphs(
-      v.reason === 'customer_replied'
-        ? `Case ${v.ticket}: the customer holding ${v.domain} has replied to our hearing. Please review the reply and decide.`
-        : `Case ${v.ticket}: the customer holding ${v.domain} has not disproved the complaint by the deadline. Please decide.`,
+      {
+        customer_replied: `Case ${v.ticket}: the customer holding ${v.domain} has replied to our hearing. Please review the reply and decide.`,
+        deadline_passed: `Case ${v.ticket}: the customer holding ${v.domain} has not disproved the complaint by the deadline. Please decide.`,
+        appeal: `Case ${v.ticket}: the customer holding ${v.domain} contests the measure applied to it (an appeal). Please review their reply (forwarded separately) and decide: #lift ${v.domain} [reason] reverses the measure; to keep it, answer them with your reasons.`,
+      }[v.reason],
       'To apply the measure, reply with #action suspend-domain|block-account|deactivate-service <target>; to close the case without measures, reply with #dismiss [reason].',
       footer,
     ),

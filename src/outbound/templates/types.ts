@@ -176,7 +176,7 @@ export interface StaffVars {
   command_error: { ticket: string; line: string; reason: string };
   complainant_reply: { ticket: string; text: string };
   customer_reply: { ticket: string; text: string; domain?: string };
-  decision_needed: { ticket: string; domain: string; reason: 'customer_replied' | 'deadline_passed' };
+  decision_needed: { ticket: string; domain: string; reason: 'customer_replied' | 'deadline_passed' | 'appeal' };
   measure_failed: { ticket: string; measure: Measure; target: string; error: string };
   /** New reports that joined an incident since the last digest. */
   incident_digest: {
