@@ -19,9 +19,8 @@ export interface WritersText {
 
 const REPLY_PREFIX = /^(?:\s*(?:re|aw|wg|fwd?|tr|antw|sv|vs)\s*(?:\[\d+\])?\s*:)+/i;
 const TICKET_TAG = /\[[A-Z]{2,5}-\d{4}-\d+\]/g;
-const LINK = /\b(?:h[tx]{2}ps?|ftp):\/\/\S+|\bwww\.\S+/gi;
-const EMAIL = /[^\s<>()[\]]+@[^\s<>()[\]]+/g;
-const DOMAIN = /\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi;
+/** A link, an e-mail address or a domain name: "://", "@" or a dot between a name and two letters. */
+const NOT_A_WORD = /:\/\/|@|[\p{L}\d-]\.\p{L}{2}/u;
 const NUMBER = /\d[\d.,:/-]*/g;
 
 /**
@@ -30,10 +29,10 @@ const NUMBER = /\d[\d.,:/-]*/g;
  */
 const HISTORY = new RegExp(
   [
-    String.raw`^\s*-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|oorspronkelijk bericht|forwarded message|weitergeleitete nachricht|message transféré|doorgestuurd bericht)\s*-{2,}`,
-    String.raw`^\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié|begin doorgestuurd bericht)\s*:`,
+    String.raw`^[ \t]*-{2,}[ \t]*(?:original message|ursprüngliche nachricht|message d'origine|oorspronkelijk bericht|forwarded message|weitergeleitete nachricht|message transféré|doorgestuurd bericht)[ \t]*-{2,}`,
+    String.raw`^[ \t]*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié|begin doorgestuurd bericht)[ \t]*:`,
     // Outlook's header block: "From:" with "Sent:" on the next line.
-    String.raw`^\s*(?:from|von|de|van)\s?:.*\n\s*(?:sent|gesendet|envoyé|verzonden|date|datum)\s?:`,
+    String.raw`^[ \t]*(?:from|von|de|van) ?:.*\r?\n[ \t]*(?:sent|gesendet|envoyé|verzonden|date|datum) ?:`,
   ].join('|'),
   'im',
 );
@@ -45,9 +44,7 @@ const MACHINE_LINE = /\d{1,2}:\d{2}:\d{2}|^(?:received|from|to|subject|date|retu
 function scrub(text: string): string {
   return text
     .replace(TICKET_TAG, ' ')
-    .replace(LINK, ' ')
-    .replace(EMAIL, ' ')
-    .replace(DOMAIN, ' ')
+    .replace(/\S+/g, (token) => (NOT_A_WORD.test(token) ? ' ' : token))
     .replace(NUMBER, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -55,12 +52,13 @@ function scrub(text: string): string {
 
 /** The writer's own words: quoted and forwarded history, signatures and pasted headers or logs left out, then scrubbed. */
 export function writersText(subject: string, body: string): WritersText {
-  const history = HISTORY.exec(body);
-  const own = replyText((history ? body.slice(0, history.index) : body).slice(0, 8_000))
+  const head = body.slice(0, 8_000);
+  const history = HISTORY.exec(head);
+  const own = replyText(history ? head.slice(0, history.index) : head)
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('>') && !MACHINE_LINE.test(line))
     .join('\n');
-  return { subject: scrub(subject.replace(REPLY_PREFIX, '')), body: scrub(own.slice(0, 4_000)), quotedSubject: REPLY_PREFIX.test(subject) };
+  return { subject: scrub(subject.slice(0, 1_000).replace(REPLY_PREFIX, '')), body: scrub(own.slice(0, 4_000)), quotedSubject: REPLY_PREFIX.test(subject) };
 }
 
 /** The text to judge: a reply's subject only when the body has no words of its own. */
