@@ -17,7 +17,7 @@ export interface WritersText {
   quotedSubject: boolean;
 }
 
-const REPLY_PREFIX = /^(?:\s*(?:re|aw|wg|fwd?|tr|antw|sv|vs)\s*(?:\[\d+\])?\s*:)+/i;
+const REPLY_PREFIX = /^\s*(?:(?:re|aw|wg|fwd?|tr|antw|sv|vs)[ \t]*(?:\[\d+\])?:[ \t]*)+/i;
 const TICKET_TAG = /\[[A-Z]{2,5}-\d{4}-\d+\]/g;
 /** A link, an e-mail address or a domain name: "://", "@" or a dot between a name and two letters. */
 const NOT_A_WORD = /:\/\/|@|[\p{L}\d-]\.\p{L}{2}/u;
@@ -58,7 +58,8 @@ export function writersText(subject: string, body: string): WritersText {
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('>') && !MACHINE_LINE.test(line))
     .join('\n');
-  return { subject: scrub(subject.slice(0, 1_000).replace(REPLY_PREFIX, '')), body: scrub(own.slice(0, 4_000)), quotedSubject: REPLY_PREFIX.test(subject) };
+  const line = subject.slice(0, 1_000);
+  return { subject: scrub(line.replace(REPLY_PREFIX, '')), body: scrub(own.slice(0, 4_000)), quotedSubject: REPLY_PREFIX.test(line) };
 }
 
 /** The text to judge: a reply's subject only when the body has no words of its own. */
