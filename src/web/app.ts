@@ -7,6 +7,7 @@ import type { CaseDeps } from '../cases/context.js';
 import { actionsApi } from './api/actions.js';
 import { casesApi } from './api/cases.js';
 import { limitBody, refuseUnstorableUrl } from './api/input.js';
+import { incidentsApi } from './api/incidents.js';
 import { managedApi } from './api/managed.js';
 import { adminAuth, apiAuth } from './auth.js';
 
@@ -64,6 +65,7 @@ export function createWebApp(deps: WebDeps): Hono {
   app.route('/api', casesApi(deps));
   app.route('/api', actionsApi(deps.cases));
   app.route('/api', managedApi(deps));
+  app.route('/api', incidentsApi(deps));
   deps.extend?.(app, { admin, api });
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));

@@ -1,4 +1,4 @@
-import type { Brand, Mailbox } from '../../config/brands.js';
+import type { Brand, Language, Mailbox } from '../../config/brands.js';
 import { calendarForBrand } from '../../deadlines/calendar.js';
 import type { DeadlineKind } from '../../deadlines/policies.js';
 import { openFirstDeadlines, type DeadlineRef } from '../../deadlines/schedule.js';
@@ -35,7 +35,9 @@ export async function openCase(unit: Work, brand: Brand, incoming: Incoming): Pr
   const triaged = kind === 'abuse' ? triage(brand, incoming.sender, evidence) : { priority: 'normal' as const, trusted: false, dnsAbuse: false, account: null };
   const calendar = calendarForBrand(brand);
   const year = Number(calendar.localDate(incoming.receivedAt).slice(0, 4));
-  const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage);
+  // When the words cannot tell, the language this writer used with us last time can.
+  const earlier = await unit.tx.case.findFirst({ where: { complainantAddress: incoming.sender, brand: brand.id }, orderBy: { receivedAt: 'desc' }, select: { language: true } });
+  const language = detectLanguage(incoming.headers.subject, incoming.text, brand.languages, brand.defaultLanguage, earlier?.language as Language | undefined);
   // The counter row stays locked from here to the commit (gapless numbers): nothing that can wait goes after it.
   const ticket = await nextTicket(unit.tx, TICKET_PREFIX[mailbox], year);
 

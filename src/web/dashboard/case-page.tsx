@@ -1,3 +1,4 @@
+import { incidentHref } from './incidents.js';
 import type { CaseView } from '../../cases/view.js';
 import { Layout, span, Time } from './layout.js';
 import type { CaseExtras } from './queries.js';
@@ -32,6 +33,8 @@ function Summary(props: { view: CaseView; extras: CaseExtras }) {
   const rows: Array<[string, unknown]> = [
     ['kind', v.abuseType ? `${v.kind} (${v.abuseType})` : v.kind],
     ['state', v.state],
+    ['priority', v.priority],
+    ['incident', v.incident ? <a href={incidentHref(v.incident.id)}>{`${v.incident.target}: ${v.incident.reportCount} report(s), ${v.incident.state}`}</a> : '—'],
     ['brand', v.brand],
     ['language', v.language],
     ['subject', v.subject],

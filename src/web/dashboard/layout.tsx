@@ -12,6 +12,7 @@ export const ASSET_BASE = '/admin/assets';
 const NAV: Array<[href: string, label: string]> = [
   ['/admin', 'Overview'],
   ['/admin/cases', 'Cases'],
+  ['/admin/incidents', 'Incidents'],
   ['/admin/queues', 'Queues'],
 ];
 

@@ -12,6 +12,8 @@ import { filtersFromQuery } from './filters.js';
 import { ErrorPage, page } from './layout.js';
 import { loadOverview, OverviewPage } from './overview.js';
 import { caseExtras } from './queries.js';
+import { DomainPage, IncidentPage, IncidentsPage } from './incidents.js';
+import { domainView, incidentView, listIncidents } from '../../cases/incident-view.js';
 
 export interface DashboardPagesDeps {
   db: Db;
@@ -69,6 +71,35 @@ export function dashboardPages(deps: DashboardPagesDeps): Hono {
       });
     } catch (error) {
       if (error instanceof InvalidFilterError) return c.text(error.message, 400);
+      throw error;
+    }
+  });
+
+  pages.get('/incidents', async (c) => {
+    const query = c.req.query();
+    const filters = { state: query.state || undefined, domain: query.domain || undefined, account: query.account || undefined };
+    try {
+      const result = await listIncidents(deps.db, filters, { cursor: query.cursor || undefined, limit: PAGE_SIZE });
+      return c.html(page(<IncidentsPage filters={filters} items={result.items} nextCursor={result.nextCursor} now={deps.now()} />));
+    } catch (error) {
+      if (error instanceof InvalidFilterError) return badFilter(c, error);
+      throw error;
+    }
+  });
+
+  pages.get('/incidents/:id', async (c) => {
+    const view = await incidentView(deps.db, c.req.param('id'));
+    if (!view) return c.html(page(<ErrorPage title="No such incident" message={`There is no incident ${c.req.param('id')}.`} />), 404);
+    return c.html(page(<IncidentPage view={view} now={deps.now()} />));
+  });
+
+  pages.get('/domains/:domain', async (c) => {
+    try {
+      const view = await domainView(deps.db, c.req.param('domain'));
+      if (!view) return c.html(page(<ErrorPage title="Unknown domain" message={`Nothing is known about ${c.req.param('domain')}.`} />), 404);
+      return c.html(page(<DomainPage view={view} now={deps.now()} />));
+    } catch (error) {
+      if (error instanceof InvalidFilterError) return badFilter(c, error);
       throw error;
     }
   });
