@@ -7,6 +7,7 @@ import type { CaseEvidence } from '../mail/evidence/index.js';
 import type { CaseDeps } from './context.js';
 import { mergeEvidence } from './evidence.js';
 import { lockCase } from './lock.js';
+import { applyTriage, openTriageDeadlines, type Triage } from './triage.js';
 import { inTransaction, type CaseWork } from './work.js';
 
 /**
@@ -89,6 +90,20 @@ export async function joinIncident(work: CaseWork, evidence: CaseEvidence, at: D
   await work.event('incident_joined', { actor: 'system', data: { incident: incident.id, key: key.key, reports: incident.reportCount } });
   work.effects.digests.push({ incidentId: incident.id, at: nextDigestAt(incident, brand, now) });
   return { incident, role: 'member' };
+}
+
+/**
+ * A member report from a trusted notifier (or of a higher priority) raises the
+ * incident's first case: its priority, and a 24-hour review if none is open.
+ * The incident is locked already; its first case is locked after it.
+ */
+export async function raiseIncident(work: CaseWork, incident: Incident, triaged: Triage): Promise<void> {
+  if (!triaged.trusted && triaged.priority === 'normal') return;
+  const primary = await lockCase(work.tx, { id: incident.primaryCaseId });
+  if (!primary) return;
+  const primaryWork = work.forCase(primary);
+  await applyTriage(primaryWork, triaged);
+  await openTriageDeadlines(primaryWork, triaged, true, work.now());
 }
 
 /** The end of the digest period the new reports fall in: one digest per period, never before it ends. */

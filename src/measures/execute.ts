@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Language } from '../config/brands.js';
 import { brandOf, type CaseDeps } from '../cases/context.js';
 import { caseEvidence } from '../cases/evidence.js';
+import { reviewAssociatedDomains } from '../cases/associated.js';
 import { evidenceForCustomer } from '../cases/hearing.js';
 import type { MeasureName } from '../cases/measures.js';
 import { inTransaction } from '../cases/work.js';
@@ -100,6 +101,8 @@ export async function executeMeasure(measureId: string, deps: CaseDeps, measures
       );
     }
   });
+  // Best effort, after the measure is recorded: a failed look-up must not send the measure again.
+  await reviewAssociatedDomains(measureId, deps).catch((error: unknown) => deps.logger.warn({ err: error, measureId }, 'associated domains could not be reviewed'));
   return 'done';
 }
 

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -59,28 +62,41 @@ describe('DNS abuse reports (phishing, malware, botnet, pharming)', () => {
   let dns: TestDnsServer;
   let t: TestApp;
   let desk: DeskClient;
+  let platform: Server;
 
   beforeAll(async () => {
     dns = await startDnsServer({ zone: zone() });
+    // The registrar's platform takes every measure.
+    platform = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"applied"}')));
+    platform.listen(0, '127.0.0.1');
+    await once(platform, 'listening');
+    const platformUrl = `http://127.0.0.1:${(platform.address() as AddressInfo).port}/measures`;
     const dir = join(process.env.TMPDIR ?? '/tmp', `dns-abuse-${process.pid}`);
     t = await startTestApp({
       database: 'postgres',
       clock,
       dnsServer: dns.address,
-      env: { DNS_BLOCKLISTS: `${DBL},${LIST}`, DNS_TIMEOUT_MS: '1500', BRANDS_FILE: brandsFile(dir) },
+      env: { DNS_BLOCKLISTS: `${DBL},${LIST}`, DNS_TIMEOUT_MS: '1500', BRANDS_FILE: brandsFile(dir), MEASURES_WEBHOOK_URL: platformUrl, MEASURES_RETRY_DELAY_MS: '50' },
     });
     desk = deskClient(t, clock);
     const created = (daysAgo: number) => new Date(clock.now().getTime() - daysAgo * DAY_MS).toISOString().slice(0, 10);
     const post = async (path: string, body: unknown) => expect((await desk.post(path, JSON.stringify(body))).status).toBe(200);
     await post('/managed-domains', [
       { domain: 'phish-login-bank.com', account: 'ACC-NEW', created: created(5) },
+      // Registered by the same account the same day: associated with it.
+      { domain: 'phish-login-bank2.com', account: 'ACC-NEW', created: created(5) },
+      { domain: 'unrelated-old-shop.com', account: 'ACC-Z', created: created(900) },
       { domain: 'bakery-of-anna.com', account: 'ACC-OLD', created: created(3000) },
       { domain: 'quiet-shop.com', account: 'ACC-Q' },
+      { domain: 'cert-target-shop.com', account: 'ACC-Q' },
+      { domain: 'botnet-c2-host.com', account: 'ACC-NEW' },
     ]);
     await post('/managed-ranges', [{ cidr: '198.51.100.0/24', account: 'ACC-OLD', description: 'shared hosting' }]);
     await post('/accounts', Object.entries(OWNERS).map(([account, email]) => ({ account, name: account, email, language: account === 'ACC-OLD' ? 'de' : 'en' })));
   });
   afterAll(async () => {
+    platform?.closeAllConnections();
+    platform?.close();
     await t?.stop({ drop: true });
     await dns?.stop();
   });
@@ -132,12 +148,13 @@ describe('DNS abuse reports (phishing, malware, botnet, pharming)', () => {
 
     const caseAddress = asked?.parsed.replyTo?.value[0]?.address as string;
     await desk.send({ from: `Jane <${REPORTER}>`, to: caseAddress, subject: `Re: [${view.ticket}] more information`, text: 'Here it is: hxxp://phish-login-bank[.]com/verify\n' });
+    // Complete now, and about the first report's domain: it joins that incident, whose first case keeps the mitigation clock.
     const completed = await waitFor(async () => {
       const current = await desk.view(view.ticket);
-      return kinds(current).includes('mitigate') ? current : undefined;
-    }, 15_000, 'mitigation clock after the URL arrived');
-    expect(completed).toMatchObject({ abuseType: 'phishing', priority: 'high', state: 'in_progress' });
-    expect(kinds(completed)).toEqual(['acknowledge', 'customer_response', 'mitigate', 'respond', 'review']);
+      return kinds(current).includes('respond') ? current : undefined;
+    }, 15_000, 'the response clock after the URL arrived');
+    expect(completed).toMatchObject({ abuseType: 'phishing', priority: 'high', state: 'in_progress', incident: { target: 'phish-login-bank.com', reportCount: 2 } });
+    expect(kinds(completed)).toEqual(['acknowledge', 'respond']);
   });
 
   it('reads each blocklist code range: a compromised site gets a clean-up request, not a suspension', async () => {
@@ -163,7 +180,7 @@ describe('DNS abuse reports (phishing, malware, botnet, pharming)', () => {
   });
 
   it('gives a trusted notifier the highest priority and a 24-hour review', async () => {
-    const view = await report('Phishing campaign', 'Phishing hosted at hxxps://quiet-shop[.]com/secure/ (reference CERT-2026-1234).', `CERT <${CERT}>`);
+    const view = await report('Phishing campaign', 'Phishing hosted at hxxps://cert-target-shop[.]com/secure/ (reference CERT-2026-1234).', `CERT <${CERT}>`);
     expect(view.priority).toBe('urgent');
     const review = view.deadlines.find((d) => d.kind === 'review');
     expect(Date.parse(review?.dueAt as string) - Date.parse(view.receivedAt)).toBe(DAY_MS);
@@ -172,11 +189,20 @@ describe('DNS abuse reports (phishing, malware, botnet, pharming)', () => {
   });
 
   it('settles the review when a specialist acts, and the mitigation decision with the measure', async () => {
+    // A further report about the first one's domain joins its incident: the clock and the measure are the first case's.
     const view = await report('Phishing', 'phishing: https://phish-login-bank.com/pay');
+    expect(view.incident).toMatchObject({ target: 'phish-login-bank.com', reportCount: 3 });
+    expect(kinds(view)).toEqual(['acknowledge', 'respond']);
     const acted = await desk.act(view.ticket, { action: 'measure', measure: 'suspend-domain', target: 'phish-login-bank.com' });
     expect(acted.status).toBe(200);
-    const after = await desk.view(view.ticket);
-    expect(after.deadlines.filter((d) => d.kind === 'review' || d.kind === 'mitigate').map((d) => d.status)).toEqual(['met', 'met']);
+    const first = await desk.view(view.incident?.primaryTicket as string);
+    expect(first.deadlines.filter((d) => d.kind === 'review' || d.kind === 'mitigate').map((d) => d.status)).toEqual(['met', 'met']);
+
+    // Suspended as maliciously registered: the related managed domains are listed for review.
+    const associated = await desk.waitForMail({ to: 'abuse-team@example.com', subject: /Associated domains of phish-login-bank\.com/ }, 'the associated domains');
+    expect(associated.parsed.text).toContain('phish-login-bank2.com: the same account (ACC-NEW); registered within 24 hours');
+    expect(associated.parsed.text).not.toContain('unrelated-old-shop.com');
+    expect(dns.queries().some((q) => q.name === `phish-login-bank2.com.${DBL}`)).toBe(true);
   });
 
   it('handles a machine report (XARF v4 botnet) as a silent case on the same clock', async () => {
@@ -190,7 +216,7 @@ describe('DNS abuse reports (phishing, malware, botnet, pharming)', () => {
       category: 'infrastructure',
       type: 'botnet',
       evidence_source: 'traffic_analysis',
-      c2_server: 'c2.phish-login-bank.com',
+      c2_server: 'c2.botnet-c2-host.com',
     };
     const raw = Buffer.from(
       [`From: CERT feed <${REPORTER}>`, 'To: abuse@example.net', 'Subject: XARF report', `Date: ${clock.now().toUTCString()}`, `Message-ID: <xarf-${Date.now()}@${SENDER_DOMAIN}>`, 'X-XARF: PLAIN', 'Content-Type: application/json', '', JSON.stringify(xarf), ''].join('\r\n'),

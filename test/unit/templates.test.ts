@@ -94,6 +94,7 @@ const SAMPLES: { [N in TemplateName]: TemplateVars[N] } = {
   customer_reply: { ticket: TICKET, text: 'The recipient subscribed.', domain: 'shop.example' },
   decision_needed: { ticket: TICKET, domain: 'shop.example', reason: 'deadline_passed' },
   measure_failed: { ticket: TICKET, measure: 'suspend-domain', target: 'shop.example', error: 'HTTP 503 from platform' },
+  associated_domains: { ticket: TICKET, domain: 'shop.example', domains: [{ domain: 'shop2.example', reasons: ['the same account (ACC-1)'], listed: ['dbl.spamhaus.org answered 127.0.1.2'] }] },
   incident_digest: {
     ticket: TICKET,
     target: 'shop.example',

@@ -1,5 +1,6 @@
 import type { CaseEvidence } from '../../mail/evidence/index.js';
 import { caseEvidence, mergeEvidence, recordEvidence } from '../evidence.js';
+import { joinIncident, raiseIncident } from '../incidents.js';
 import { applyTriage, openTriageDeadlines, triage } from '../triage.js';
 import { openHearing } from '../hearing.js';
 import type { Incoming } from '../incoming.js';
@@ -35,8 +36,11 @@ async function completeReport(work: CaseWork, incoming: Incoming): Promise<void>
   if (!merged.complete || before?.complete) return;
   await work.openDeadline('respond', work.now());
   const triaged = triage(brand, theCase.complainantAddress, merged);
-  await openTriageDeadlines(work, triaged, true, work.now());
   await applyTriage(work, triaged);
+  // Now that it names what it is about, it may belong to an open incident, whose first case keeps the clock and the hearing.
+  const membership = await joinIncident(work, merged, work.now());
+  if (membership?.role === 'member') return raiseIncident(work, membership.incident, triaged);
+  await openTriageDeadlines(work, triaged, true, work.now());
   await openHearing(work, merged);
 }
 

@@ -13,7 +13,7 @@ import type { SendOptions } from '../messaging.js';
 import { KIND_OF_MAILBOX, TICKET_PREFIX } from '../model.js';
 import { nextTicket } from '../tickets.js';
 import { applyTriage, openTriageDeadlines, triage, type Triage } from '../triage.js';
-import { joinIncident } from '../incidents.js';
+import { joinIncident, raiseIncident } from '../incidents.js';
 import type { CaseWork, Work } from '../work.js';
 
 /**
@@ -71,6 +71,7 @@ export async function openCase(unit: Work, brand: Brand, incoming: Incoming): Pr
   // incident's first case keeps the hearing, the mitigation clock and the notice.
   const membership = evidence ? await joinIncident(work, evidence, incoming.receivedAt) : null;
   const member = membership?.role === 'member';
+  if (membership?.role === 'member') await raiseIncident(work, membership.incident, triaged);
 
   // A report without what its type needs cannot be acted on: ask for exactly that instead of promising an answer.
   const incomplete = kind === 'abuse' && !silent && evidence !== null && !evidence.complete;

@@ -151,4 +151,13 @@ export const staff: TemplateSet<StaffTemplateName> = {
       'Reply to this email to work the incident: #action, #dismiss and #resolve apply to all of its cases, and the outcome goes to every reporter in their own language.',
     ),
   }),
+
+  associated_domains: (v) => ({
+    subject: `Associated domains of ${v.domain} to review`,
+    text: paragraphs(
+      `${v.domain} was suspended as maliciously registered (case ${v.ticket}). These managed domains look related to it; nothing has been done to them. Please review each:`,
+      bullets(v.domains.map((d) => `${d.domain}: ${d.reasons.join('; ')}${d.listed.length > 0 ? `; listed: ${d.listed.join('; ')}` : ''}`)),
+      'A domain you find abused gets its own measure: reply with #action suspend-domain <domain>, or write to the abuse desk about it.',
+    ),
+  }),
 };

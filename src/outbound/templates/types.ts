@@ -178,6 +178,8 @@ export interface StaffVars {
   customer_reply: { ticket: string; text: string; domain?: string };
   decision_needed: { ticket: string; domain: string; reason: 'customer_replied' | 'deadline_passed' | 'appeal' };
   measure_failed: { ticket: string; measure: Measure; target: string; error: string };
+  /** Managed domains that look related to one suspended as maliciously registered, for review. */
+  associated_domains: { ticket: string; domain: string; domains: ReadonlyArray<{ domain: string; reasons: readonly string[]; listed: readonly string[] }> };
   /** New reports that joined an incident since the last digest. */
   incident_digest: {
     ticket: string;
