@@ -10,7 +10,7 @@ import { writersOfCase } from './cases/directory.js';
 import { openDatabaseFromConfig, type Database } from './db/index.js';
 import { createResolver, type DnsResolver } from './dns/resolver.js';
 import { ingest, type IngestDeps } from './intake/ingest.js';
-import { rejectionRecorder } from './intake/rejections.js';
+import { RejectionLog } from './intake/rejections.js';
 import { sweep } from './intake/sweep.js';
 import { cachePublicKeys } from './intake/public-keys.js';
 import { inboundStore } from './intake/store.js';
@@ -125,6 +125,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (roles.includes('smtp')) {
       const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
       const directory = { writers: (ticket: string) => writersOfCase(db.prisma, ticket) };
+      // Every refusal is kept, written in batches; flushed before the database closes.
+      const rejections = new RejectionLog(
+        { flushMs: env.REJECTION_FLUSH_MS, batchRows: 500, maxBuffered: env.REJECTION_BUFFER_ROWS, retentionDays: env.RETENTION_DAYS },
+        { db: db.prisma, now, logger, onDropped: metrics.smtpHooks.onRefusalsDropped },
+      ).start();
+      back.unshift(() => rejections.close());
       const ingestDeps: IngestDeps = {
         db: db.prisma,
         inbound: inboundStore(db.prisma, db.runner),
@@ -136,7 +142,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         brands,
         cases: directory,
         loopMarker,
-        recordRejection: rejectionRecorder(db.prisma, logger),
+        recordRejection: rejections.record,
         mta: config.hostname,
         authTimeoutMs: Math.max(5_000, env.DNS_TIMEOUT_MS * 4),
         now,
@@ -168,6 +174,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           onAccepted: (outcome) => {
             metrics.smtpHooks.onAccepted(outcome);
             priority?.noteAccepted();
+          },
+          onRefused: (error, facts) => {
+            metrics.smtpHooks.onRefused(error);
+            rejections.record(error, facts);
           },
         },
       });

@@ -115,6 +115,9 @@ export const envSchema = z.object({
   SMTP_SPOOL_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   AUTO_REPLY_DAILY_CAP: z.coerce.number().int().min(1).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),
+  /** SMTP refusals are written in batches this often; while the database is away at most REJECTION_BUFFER_ROWS wait (more are counted and dropped). */
+  REJECTION_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  REJECTION_BUFFER_ROWS: z.coerce.number().int().min(1).default(10_000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),

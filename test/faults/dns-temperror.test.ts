@@ -4,6 +4,7 @@ import { sha256 } from '../../src/intake/store.js';
 import { startDnsServer, type DnsServerMode, type TestDnsServer } from '../support/dns-server.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { buildMessage, dkimTxtRecord, signMessage, testKeys, testZone } from '../support/mail.js';
+import { waitFor } from '../support/harness.js';
 import { sendMail } from '../support/smtp-client.js';
 import { createFaultState, deskEnv, startDesk, type FaultState } from './support/desk.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
@@ -54,7 +55,7 @@ describe('fault: DNS silent, refusing or failing', () => {
     await state?.drop();
   }, 30_000);
 
-  it.each(MODES)('DNS %s: 451 4.4.3 within the budget, no refusal recorded, accepted once DNS is back', async (mode) => {
+  it.each(MODES)('DNS %s: 451 4.4.3 within the budget, the refusal kept, accepted once DNS is back', async (mode) => {
     const sender = `erika@${domainOf(mode)}`;
     const raw = await signMessage(
       buildMessage({ from: `Erika <${sender}>`, to: 'complaints@example.net', subject: `Complaint while DNS is ${mode}`, text: 'Nobody answers my support requests, please look into it.\n' }),
@@ -69,8 +70,14 @@ describe('fault: DNS silent, refusing or failing', () => {
     expect(result.final.text).toMatch(/^4\.4\.3 /);
     expect(ms).toBeLessThan(BUDGET_MS);
 
-    await sleep(300); // refusals are recorded without waiting; give one the time to land
-    expect(await state.db.prisma.rejection.count()).toBe(0);
+    // Kept as a refusal (issue 23: temporary failures too), once, as written by the batch.
+    const kept = await waitFor(async () => {
+      const rows = await state.db.prisma.rejection.findMany({ where: { envelopeFrom: sender }, select: { reason: true, smtpCode: true } });
+      return rows.length > 0 ? rows : undefined;
+    }, 5_000, 'the 451 recorded');
+    await sleep(300);
+    expect(kept).toEqual([{ reason: 'dns_temperror', smtpCode: 451 }]);
+    expect(await state.db.prisma.rejection.count({ where: { envelopeFrom: sender } })).toBe(1);
     expect(await state.db.prisma.inboundMessage.count({ where: { sha256: sha256(raw) } })).toBe(0);
 
     dns.setMode('normal');
