@@ -26,6 +26,7 @@ import { SmtpRateLimits } from './smtp/limits.js';
 import { RecipientRouter } from './smtp/recipients.js';
 import { startSmtpListener, type SmtpListener } from './smtp/server.js';
 import { loadTls } from './smtp/tls.js';
+import { startStaff } from './staff/index.js';
 import { createWebApp } from './web/app.js';
 import { mountDashboard } from './web/mount.js';
 import { createMetrics, type Metrics } from './web/metrics.js';
@@ -237,10 +238,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let http: Server | undefined;
     if (roles.includes('web')) {
+      // Staff accounts (issue 23): the first admin is made here when there is none.
+      const staff = await startStaff({ db: db.prisma, redis: producer, env, secrets: config.secrets, now, logger });
       const app = createWebApp({
         db: db.prisma,
         cases: caseDeps,
-        secrets: config.secrets,
+        staff,
         maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
         now,
         logger,
@@ -248,7 +251,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           database: await db.ping().then(() => true, () => false),
           redis: await producer.ping().then(() => true, () => false),
         }),
-        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now, logger }),
+        extend: (web, guards) => mountDashboard(web, guards, { db: db.prisma, queues, metrics, brands, now, logger, cases: caseDeps, staff }),
       });
       http = serve({ fetch: app.fetch, port: env.HTTP_PORT, hostname: env.HTTP_HOST }) as Server;
       await once(http, 'listening');
