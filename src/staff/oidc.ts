@@ -130,7 +130,7 @@ export async function accountForOidc(db: Db, issuer: string, person: ReturnType<
     const named = await db.staffUser.findUnique({ where: { name: person.name } });
     if (named) {
       const sameAddress = person.emailVerified && person.email !== null && (named.email === person.email || named.name === person.email);
-      if (named.oidcSubject || !sameAddress) throw new OidcRefusal(`an account named ${person.name} exists already and is not linked to this identity provider account; an admin can disable or rename it`);
+      if (named.oidcSubject || !sameAddress) throw new OidcRefusal(`an account named ${person.name} exists already; it is linked to an identity provider account only when the provider has verified that account's e-mail address`);
       user = await db.staffUser.update({ where: { id: named.id }, data: { oidcIssuer: issuer, oidcSubject: person.subject } });
     } else {
       try {
