@@ -22,8 +22,8 @@ export type SignInResult =
   | { kind: 'refused' }
   | { kind: 'limited'; retryAfterSeconds: number };
 
-/** Constant-time comparison, whatever the lengths. */
-function same(a: string, b: string): boolean {
+/** Constant-time comparison of a secret, whatever the lengths. */
+export function same(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
@@ -71,10 +71,5 @@ export class StaffAuthenticator {
       return admin && !admin.disabledAt ? { ...identityOf(admin), mustChangePassword: false } : null;
     }
     return identityOfToken(this.db, token, this.now());
-  }
-
-  /** Checks a signed-in person's own password again (before they change it). */
-  async confirmPassword(staff: StaffIdentity, password: string, ip: string): Promise<SignInResult> {
-    return this.signIn(staff.name, password, ip);
   }
 }

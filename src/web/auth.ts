@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { csrf } from 'hono/csrf';
+import { same } from '../staff/authenticate.js';
 import type { Staff } from '../staff/index.js';
 import { hasRole, type StaffIdentity, type StaffRole } from '../staff/roles.js';
 import type { ActiveSession } from '../staff/sessions.js';
@@ -32,13 +32,6 @@ export function requiredRole(method: string, path: string): StaffRole {
 }
 
 const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
-
-/** Constant-time comparison, whatever the lengths. */
-export function same(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 export function clientIp(c: Context): string {
   try {
