@@ -66,18 +66,21 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   // Sessions by id, for a refusal that names only the id (a slow client cut off).
   const sessions = new Map<string, SMTPServerSession>();
 
-  /** The refusal's facts: the recipients refused at RCPT, or else those of the transaction under way. */
-  const facts = (session: SMTPServerSession, recipient?: string): RejectionFacts => ({
+  /**
+   * The refusal's facts: the sender and recipient the refused command named
+   * (MAIL, RCPT), or else those of the transaction under way.
+   */
+  const facts = (session: SMTPServerSession, named: { sender?: string; recipient?: string } = {}): RejectionFacts => ({
     remoteIp: remote(session),
     helo: session.hostNameAppearsAs || null,
-    envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-    recipients: recipient !== undefined ? [recipient] : session.envelope.rcptTo.map((rcpt) => rcpt.address),
+    envelopeFrom: named.sender ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : null),
+    recipients: named.recipient !== undefined ? [named.recipient] : session.envelope.rcptTo.map((rcpt) => rcpt.address),
   });
 
-  const answer = (callback: (err?: Error | null) => void, error: unknown, context: string, session: SMTPServerSession, recipient?: string) => {
+  const answer = (callback: (err?: Error | null) => void, error: unknown, context: string, session: SMTPServerSession, named?: { sender?: string; recipient?: string }) => {
     const smtpError = error instanceof SmtpError ? error : smtpErrors.temporary(context);
     if (!(error instanceof SmtpError)) logger.error({ err: error, context }, 'unexpected error in SMTP session');
-    hooks.onRefused?.(smtpError, facts(session, recipient));
+    hooks.onRefused?.(smtpError, facts(session, named));
     callback(smtpError);
   };
 
@@ -135,14 +138,14 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
 
     onMailFrom(address, session, callback) {
       // The sender is not on the envelope until MAIL is accepted: named here for the record.
-      const refuse = (error: unknown) => answer(callback, error, 'mail', { ...session, envelope: { ...session.envelope, mailFrom: address } });
+      const refuse = (error: unknown) => answer(callback, error, 'mail', session, { sender: address.address });
       if (closing) return refuse(smtpErrors.shuttingDown());
       if (!options.limits) return callback();
       options.limits.message(remote(session), address.address).then(() => callback(), refuse);
     },
 
     onRcptTo(address, session, callback) {
-      const refuse = (error: unknown, context = 'rcpt') => answer(callback, error, context, session, address.address);
+      const refuse = (error: unknown, context = 'rcpt') => answer(callback, error, context, session, { recipient: address.address });
       if (closing) return refuse(smtpErrors.shuttingDown());
       const overLimit = envelopes.countRcpt(session);
       if (overLimit) return refuse(overLimit);
