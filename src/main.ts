@@ -20,7 +20,7 @@ async function main(): Promise<number> {
   const roles = parseRoles(argv);
   const logger = createLogger(config.env.LOG_LEVEL, { roles: roles.join(',') });
   for (const name of config.generatedSecrets) {
-    logger.warn(`${name} is not set: using a generated value kept in ${config.dataDir}/secrets.json (set it in production)`);
+    logger.warn(`${name} is not set: using the value kept in ${config.dataDir}/secrets.json (set it in production)`);
   }
   if (roles.length === 1 && roles[0] === 'worker') {
     // A worker process that shares a machine with SMTP listeners yields the CPU

@@ -47,7 +47,7 @@ export class CaseNotFound extends Error {
 }
 
 export interface ActionContext {
-  /** The specialist's address, or `api`. */
+  /** The verified staff sender (by email), or the signed-in account's name (dashboard, API). */
   actor: string;
   /** Files a specialist attached to an emailed reply: relayed with the text. */
   attachments?: Attachment[];

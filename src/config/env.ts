@@ -73,8 +73,38 @@ export const envSchema = z.object({
     return [...new Set(zones)];
   }),
   OUTBOUND_SMTP_URL: url(['smtp:', 'smtps:']),
+  /** Shared credentials of old: while set, they act as the bootstrap account `admin` (src/staff). */
   API_TOKEN: optionalString,
   ADMIN_PASSWORD: optionalString,
+  /** Where people reach the web role (behind a proxy, its https URL): Origin checks, Secure cookies, the OIDC redirect. */
+  PUBLIC_URL: url(['http:', 'https:']),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Failed sign-ins per 15 minutes for one account name, and from one client IP (RATE_LIMIT_EXEMPT not counted per IP). */
+  LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+  OIDC_ISSUER: url(['http:', 'https:']),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_REDIRECT_URL: url(['http:', 'https:']),
+  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  OIDC_USERNAME_CLAIM: z.string().min(1).default('email'),
+  OIDC_ROLE_CLAIM: optionalString,
+  /** `claim value=role` pairs, comma separated, e.g. `abuse-admins=admin,abuse-desk=specialist`. */
+  OIDC_ROLES: optionalString.transform((value, ctx) => {
+    const roles = new Map<string, 'admin' | 'specialist' | 'viewer'>();
+    for (const pair of (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+      const at = pair.lastIndexOf('=');
+      const role = pair.slice(at + 1).trim();
+      if (at <= 0 || !['admin', 'specialist', 'viewer'].includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not value=admin|specialist|viewer` });
+        return z.NEVER;
+      }
+      roles.set(pair.slice(0, at).trim(), role as 'admin' | 'specialist' | 'viewer');
+    }
+    return roles;
+  }),
+  OIDC_DEFAULT_ROLE: z.enum(['none', 'viewer', 'specialist', 'admin']).default('none'),
   REPLY_TOKEN_SECRET: optionalString,
   WEBHOOK_SECRET: optionalString,
   MEASURES_WEBHOOK_URL: url(['http:', 'https:']),
@@ -115,6 +145,9 @@ export const envSchema = z.object({
   SMTP_SPOOL_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   AUTO_REPLY_DAILY_CAP: z.coerce.number().int().min(1).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(3650),
+  /** SMTP refusals are written in batches this often; while the database is away at most REJECTION_BUFFER_ROWS wait (more are counted and dropped). */
+  REJECTION_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  REJECTION_BUFFER_ROWS: z.coerce.number().int().min(1).default(10_000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('abuse-desk'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
@@ -137,6 +170,18 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
 });
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** What one variable cannot say alone: OpenID Connect needs its client and a redirect, over https unless on loopback. */
+const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  if (!env.OIDC_ISSUER) return;
+  if (!env.OIDC_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required with OIDC_ISSUER' });
+  if (!env.OIDC_REDIRECT_URL && !env.PUBLIC_URL) ctx.addIssue({ code: 'custom', path: ['OIDC_REDIRECT_URL'], message: 'required with OIDC_ISSUER unless PUBLIC_URL is set' });
+  const issuer = new URL(env.OIDC_ISSUER);
+  if (issuer.protocol === 'http:' && !LOOPBACK_HOSTS.has(issuer.hostname)) ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'must be https (plain http only on loopback)' });
+  if (!env.OIDC_ROLE_CLAIM && env.OIDC_DEFAULT_ROLE === 'none') ctx.addIssue({ code: 'custom', path: ['OIDC_DEFAULT_ROLE'], message: 'set OIDC_ROLE_CLAIM and OIDC_ROLES, or a default role, or nobody can sign in through OIDC_ISSUER' });
+});
+
 export type Env = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
@@ -145,7 +190,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value names the variable and what is wrong. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = envSchema.safeParse(source);
+  const result = checkedEnvSchema.safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
     throw new ConfigError(`invalid environment:\n  ${lines.join('\n  ')}`);

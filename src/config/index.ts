@@ -3,7 +3,7 @@ import { brandDomain, loadBrandsFile, type Brand } from './brands.js';
 import { ConfigError, parseEnv, type Env } from './env.js';
 import { PROJECT_ROOT } from '../lib/project-root.js';
 import { redactUrl } from '../lib/redact.js';
-import { resolveSecrets, SECRET_NAMES, type SecretName, type Secrets } from './secrets.js';
+import { LEGACY_CREDENTIAL_NAMES, resolveSecrets, SECRET_NAMES, type SecretsResult, type Secrets } from './secrets.js';
 
 export { ConfigError } from './env.js';
 export type { Brand, Language, Mailbox, PolicyName } from './brands.js';
@@ -18,7 +18,7 @@ export interface AppConfig {
   brands: Brand[];
   brandsFile: string;
   secrets: Secrets;
-  generatedSecrets: SecretName[];
+  generatedSecrets: SecretsResult['generated'];
   /** Host name this MTA announces (greeting, Received, Message-IDs). */
   hostname: string;
 }
@@ -57,6 +57,11 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
   for (const name of SECRET_NAMES) {
     env[name] = config.env[name] ? '***' : `(generated, kept in ${config.dataDir}/secrets.json)`;
   }
+  for (const name of LEGACY_CREDENTIAL_NAMES) {
+    env[name] = config.env[name] ? '***' : config.secrets[name] ? `(kept in ${config.dataDir}/secrets.json)` : '(not set)';
+  }
+  if (config.env.OIDC_CLIENT_SECRET) env.OIDC_CLIENT_SECRET = '***';
+  env.OIDC_ROLES = Object.fromEntries(config.env.OIDC_ROLES);
   if (typeof env.DATABASE_URL === 'string') env.DATABASE_URL = redactUrl(env.DATABASE_URL);
   if (typeof env.REDIS_URL === 'string') env.REDIS_URL = redactUrl(env.REDIS_URL);
   if (typeof env.OUTBOUND_SMTP_URL === 'string') env.OUTBOUND_SMTP_URL = redactUrl(env.OUTBOUND_SMTP_URL);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/index.js';
@@ -39,6 +40,9 @@ export function demoEnvironment(source: Record<string, string | undefined>, dnsS
       LOG_LEVEL: source.LOG_LEVEL ?? 'warn',
       BRANDS_FILE: DEMO_BRANDS_FILE,
       DNS_SERVERS: dnsServer,
+      // The demo signs in and calls the API with the bootstrap admin's credentials, its own unless given.
+      API_TOKEN: source.API_TOKEN ?? randomBytes(18).toString('base64url'),
+      ADMIN_PASSWORD: source.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url'),
     },
     ignored,
   };

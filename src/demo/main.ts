@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     const desk: DeskEndpoints = {
       smtpPort: app.smtpPort as number,
       httpBase: `http://127.0.0.1:${app.httpPort as number}`,
-      apiToken: config.secrets.API_TOKEN,
+      apiToken: config.secrets.API_TOKEN as string,
     };
     const tokens = new ReplyTokens(config.secrets.REPLY_TOKEN_SECRET);
     const domain = brandDomain(config.brands[0] as AppConfig['brands'][number]);

@@ -1,6 +1,6 @@
 import { writersOfCase } from '../cases/directory.js';
 import { ingest, type IngestDeps } from '../intake/ingest.js';
-import { rejectionRecorder } from '../intake/rejections.js';
+import { RejectionLog } from '../intake/rejections.js';
 import { inboundStore } from '../intake/store.js';
 import { SmtpRateLimits } from '../smtp/limits.js';
 import { RecipientRouter } from '../smtp/recipients.js';
@@ -19,6 +19,12 @@ export function startSmtpRole(shared: Shared, onAccepted: () => void) {
   return buildRole(logger, async (closers): Promise<{ listener: SmtpListener }> => {
     const tls = await loadTls({ certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, dataDir: config.dataDir, hostname: config.hostname });
     const directory = { writers: (ticket: string) => writersOfCase(database.prisma, ticket) };
+    // Every refusal is kept, written in batches; flushed after the listener stops, before the database closes.
+    const rejections = new RejectionLog(
+      { flushMs: env.REJECTION_FLUSH_MS, batchRows: 500, maxBuffered: env.REJECTION_BUFFER_ROWS, retentionDays: env.RETENTION_DAYS },
+      { db: database.prisma, now, logger, onDropped: metrics.smtpHooks.onRefusalsDropped },
+    ).start();
+    closers.onRelease(() => rejections.close());
     const ingestDeps: IngestDeps = {
       db: database.prisma,
       inbound: inboundStore(database.prisma, database.runner),
@@ -30,7 +36,7 @@ export function startSmtpRole(shared: Shared, onAccepted: () => void) {
       brands: shared.brands,
       cases: directory,
       loopMarker: shared.loopMarker,
-      recordRejection: rejectionRecorder(database.prisma, logger),
+      recordRejection: rejections.record,
       mta: config.hostname,
       authTimeoutMs: Math.max(5_000, env.DNS_TIMEOUT_MS * 4),
       now,
@@ -62,6 +68,10 @@ export function startSmtpRole(shared: Shared, onAccepted: () => void) {
         onAccepted: (outcome) => {
           metrics.smtpHooks.onAccepted(outcome);
           onAccepted();
+        },
+        onRefused: (error, facts) => {
+          metrics.smtpHooks.onRefused(error);
+          rejections.record(error, facts);
         },
       },
     });

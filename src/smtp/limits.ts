@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { cidrMatcher } from '../lib/cidr.js';
 import { SmtpError } from './errors.js';
 
 export interface RateLimitOptions {
@@ -32,7 +32,7 @@ export const rateLimitErrors = {
 export class SmtpRateLimits {
   private readonly ip: RateLimiterRedis;
   private readonly sender: RateLimiterRedis;
-  private readonly exempt: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  readonly isExempt: (ip: string) => boolean;
   /** Open sessions per client IP, and the IP each counted session holds a slot of. */
   private readonly openPerIp = new Map<string, number>();
   private readonly slots = new Map<string, string>();
@@ -54,17 +54,7 @@ export class SmtpRateLimits {
       rejectIfRedisNotReady: true,
       insuranceLimiter: new RateLimiterMemory({ points: options.messagesPerHourPerSender, duration: 3_600 }),
     });
-    this.exempt = options.exempt.map((cidr) => ipaddr.parseCIDR(cidr));
-  }
-
-  isExempt(ip: string): boolean {
-    try {
-      let address = ipaddr.parse(ip);
-      if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) address = (address as ipaddr.IPv6).toIPv4Address();
-      return this.exempt.some((range) => address.kind() === range[0].kind() && address.match(range));
-    } catch {
-      return false;
-    }
+    this.isExempt = cidrMatcher(options.exempt);
   }
 
   /**

@@ -14,7 +14,7 @@ export interface PaceOptions {
 
 export interface PaceHooks {
   /** A session was cut off (its 421 is on the way). */
-  onCut(error: SmtpError): void;
+  onCut(error: SmtpError, sessionId: string): void;
   /** The number of sessions watched changed. */
   onWatched?(count: number): void;
 }
@@ -226,7 +226,7 @@ export class SessionPace {
     const { socket } = watch;
     this.forget(watch.sessionId);
     if (socket.destroyed) return;
-    this.hooks.onCut(error);
+    this.hooks.onCut(error, watch.sessionId);
     // The session reads nothing more from this client; closing the socket ends
     // it, and a message under way is dropped by smtp-server as incomplete.
     socket.unpipe();

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../lib/logger.js';
 import type { CaseDirectory, IngestInput, IngestOutcome } from '../intake/ingest.js';
+import type { RejectionFacts } from '../intake/rejections.js';
 import { Envelopes } from './envelope.js';
 import { SmtpError, smtpErrors } from './errors.js';
 import type { SmtpRateLimits } from './limits.js';
@@ -12,8 +13,11 @@ import type { Route, RecipientRouter } from './recipients.js';
 export interface SmtpHooks {
   onSession?(): void;
   onAccepted?(outcome: IngestOutcome): void;
-  /** Every refusal or temporary failure answered during a session. */
-  onRefused?(error: SmtpError): void;
+  /**
+   * Every refusal or temporary failure answered during a session or to a
+   * connection, with what is known of the client by then (never the body).
+   */
+  onRefused?(error: SmtpError, facts: RejectionFacts): void;
   /** Sessions open on this listener, whenever the number changes. */
   onOpenSessions?(count: number): void;
 }
@@ -59,16 +63,32 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
   let closing = false;
   let inFlight = 0;
   const remote = (session: SMTPServerSession) => session.remoteAddress.replace(/^::ffff:/, '');
+  // Sessions by id, for a refusal that names only the id (a slow client cut off).
+  const sessions = new Map<string, SMTPServerSession>();
 
-  const answer = (callback: (err?: Error | null) => void, error: unknown, context: string) => {
+  /**
+   * The refusal's facts: the sender and recipient the refused command named
+   * (MAIL, RCPT), or else those of the transaction under way.
+   */
+  const facts = (session: SMTPServerSession, named: { sender?: string; recipient?: string } = {}): RejectionFacts => ({
+    remoteIp: remote(session),
+    helo: session.hostNameAppearsAs || null,
+    envelopeFrom: named.sender ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : null),
+    recipients: named.recipient !== undefined ? [named.recipient] : session.envelope.rcptTo.map((rcpt) => rcpt.address),
+  });
+
+  const answer = (callback: (err?: Error | null) => void, error: unknown, context: string, session: SMTPServerSession, named?: { sender?: string; recipient?: string }) => {
     const smtpError = error instanceof SmtpError ? error : smtpErrors.temporary(context);
     if (!(error instanceof SmtpError)) logger.error({ err: error, context }, 'unexpected error in SMTP session');
-    hooks.onRefused?.(smtpError);
+    hooks.onRefused?.(smtpError, facts(session, named));
     callback(smtpError);
   };
 
   const pace = new SessionPace(options.pace, {
-    onCut: (error) => hooks.onRefused?.(error),
+    onCut: (error, sessionId) => {
+      const session = sessions.get(sessionId);
+      if (session) hooks.onRefused?.(error, facts(session));
+    },
     onWatched: (count) => hooks.onOpenSessions?.(count),
   });
 
@@ -93,14 +113,15 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     logger: false,
 
     onConnect(session, callback) {
-      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'connect');
+      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'connect', session);
       hooks.onSession?.();
       const letIn = () => {
+        sessions.set(session.id, session);
         pace.watch(session);
         callback();
       };
       if (!options.limits) return letIn();
-      options.limits.connection(remote(session), session.id).then(letIn, (error: unknown) => answer(callback, error, 'connect'));
+      options.limits.connection(remote(session), session.id).then(letIn, (error: unknown) => answer(callback, error, 'connect', session));
     },
 
     onSecure(socket, session, callback) {
@@ -112,23 +133,24 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     onClose(session) {
       options.limits?.closed(session.id);
       pace.forget(session.id);
+      sessions.delete(session.id);
     },
 
     onMailFrom(address, session, callback) {
-      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'mail');
+      // The sender is not on the envelope until MAIL is accepted: named here for the record.
+      const refuse = (error: unknown) => answer(callback, error, 'mail', session, { sender: address.address });
+      if (closing) return refuse(smtpErrors.shuttingDown());
       if (!options.limits) return callback();
-      options.limits.message(remote(session), address.address).then(
-        () => callback(),
-        (error: unknown) => answer(callback, error, 'mail'),
-      );
+      options.limits.message(remote(session), address.address).then(() => callback(), refuse);
     },
 
     onRcptTo(address, session, callback) {
-      if (closing) return answer(callback, smtpErrors.shuttingDown(), 'rcpt');
+      const refuse = (error: unknown, context = 'rcpt') => answer(callback, error, context, session, { recipient: address.address });
+      if (closing) return refuse(smtpErrors.shuttingDown());
       const overLimit = envelopes.countRcpt(session);
-      if (overLimit) return answer(callback, overLimit, 'rcpt');
+      if (overLimit) return refuse(overLimit);
       const route = options.router.route(address.address);
-      if (route instanceof SmtpError) return answer(callback, route, 'rcpt');
+      if (route instanceof SmtpError) return refuse(route);
       const accept = () => {
         envelopes.accept(session, route);
         callback();
@@ -137,8 +159,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       // A case address is good only at its own case's brand: the token names the
       // ticket, not the domain, and another brand would open a new case instead.
       options.cases.writers(route.ticket).then(
-        (writers) => (writers?.brand === route.brandId ? accept() : answer(callback, smtpErrors.badCaseAddress(), 'rcpt')),
-        (error: unknown) => answer(callback, smtpErrors.temporary('database'), `rcpt: ${String(error)}`),
+        (writers) => (writers?.brand === route.brandId ? accept() : refuse(smtpErrors.badCaseAddress())),
+        (error: unknown) => refuse(smtpErrors.temporary('database'), `rcpt: ${String(error)}`),
       );
     },
 
@@ -157,7 +179,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         })
         .catch((error: unknown) => {
           pace.replied(session.id);
-          answer(callback, error, 'data');
+          answer(callback, error, 'data', session);
         })
         .finally(() => {
           inFlight -= 1;

@@ -1,4 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { every } from 'hono/combine';
+import { contextStorage } from 'hono/context-storage';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from '../db/index.js';
@@ -9,30 +11,38 @@ import { casesApi } from './api/cases.js';
 import { limitBody, refuseUnstorableUrl } from './api/input.js';
 import { incidentsApi } from './api/incidents.js';
 import { managedApi } from './api/managed.js';
-import { adminAuth, apiAuth } from './auth.js';
+import type { Staff } from '../staff/index.js';
+import { apiGuard, originCheck, pageGuard } from './auth.js';
+import { signInRoutes } from './sign-in.js';
 
 export interface WebDeps {
   db: Db;
   cases: CaseDeps;
-  secrets: { API_TOKEN: string; ADMIN_PASSWORD: string };
+  /** Staff accounts: who makes each request, and what their role lets them do. */
+  staff: Staff;
   /** Largest request body taken (413 beyond). */
   maxBodyBytes: number;
   now: () => Date;
   logger: Logger;
   /** Database and Redis answer: what /readyz reports. */
   ready(): Promise<Record<string, boolean>>;
-  /** Further routes (dashboard, queues, metrics), mounted behind the right credentials. */
+  /** Further routes (dashboard, queues, metrics), mounted behind the right guard: `admin` for pages, `api` for tokens. */
   extend?(app: Hono, guards: { admin: MiddlewareHandler; api: MiddlewareHandler }): void;
 }
 
 /**
- * The web role: health, the JSON API and (through `extend`) the dashboard.
- * Everything but /healthz and /readyz needs credentials.
+ * The web role: health, the JSON API, signing in and (through `extend`) the
+ * dashboard. Everything but /healthz, /readyz and the sign-in form needs
+ * credentials, and each request acts as the account they belong to.
  */
 export function createWebApp(deps: WebDeps): Hono {
   const app = new Hono();
-  const admin = adminAuth(deps.secrets.ADMIN_PASSWORD);
-  const api = apiAuth(deps.secrets.API_TOKEN);
+  // Dashboard pages: the session cookie (or basic auth), then forms checked for their origin and CSRF token.
+  const admin = every(originCheck(deps.staff), pageGuard(deps.staff));
+  const api = apiGuard(deps.staff);
+
+  // Pages read who is signed in from here (dashboard/layout.tsx).
+  app.use('*', contextStorage());
 
   app.use(
     '*',
@@ -62,6 +72,7 @@ export function createWebApp(deps: WebDeps): Hono {
 
   app.use('/api/*', api);
   app.use('/api/*', refuseUnstorableUrl);
+  app.route('/', signInRoutes(deps.staff, deps.logger));
   app.route('/api', casesApi(deps));
   app.route('/api', actionsApi(deps.cases));
   app.route('/api', managedApi(deps));

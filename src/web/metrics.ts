@@ -10,6 +10,8 @@ export interface Metrics {
     onAccepted(outcome: IngestOutcome): void;
     onRefused(error: SmtpError): void;
     onOpenSessions(count: number): void;
+    /** Refusals answered but not kept in the Rejection table (buffer full while the database was away). */
+    onRefusalsDropped(count: number): void;
   };
   workerHooks: {
     onCompleted(queue: QueueName, durationMs: number): void;
@@ -25,6 +27,7 @@ export function createMetrics(): Metrics {
   const accepted = new Counter({ name: 'abuse_desk_smtp_accepted_total', help: 'Messages accepted with 250', labelNames: ['outcome'], registers: [registry] });
   const open = new Gauge({ name: 'abuse_desk_smtp_sessions_open', help: 'SMTP sessions open on this process', registers: [registry] });
   const refused = new Counter({ name: 'abuse_desk_smtp_refusals_total', help: 'SMTP replies refusing or deferring, by reason', labelNames: ['reason', 'code'], registers: [registry] });
+  const dropped = new Counter({ name: 'abuse_desk_smtp_refusals_unrecorded_total', help: 'SMTP refusals answered but not written to the Rejection table (database away, buffer full)', registers: [registry] });
   const durations = new Histogram({
     name: 'abuse_desk_job_duration_seconds',
     help: 'Job processing time',
@@ -40,6 +43,7 @@ export function createMetrics(): Metrics {
       onAccepted: (outcome) => accepted.inc({ outcome: outcome.kind }),
       onRefused: (error) => refused.inc({ reason: error.reason, code: String(error.responseCode) }),
       onOpenSessions: (count) => open.set(count),
+      onRefusalsDropped: (count) => dropped.inc(count),
     },
     workerHooks: {
       onCompleted: (queue, durationMs) => durations.observe({ queue }, durationMs / 1000),

@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { sha256 } from '../../src/intake/store.js';
 import { startDnsServer, type DnsServerMode, type ZoneDnsServer } from '../../src/dns/zone-server.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { buildMessage, dkimTxtRecord, signMessage, testKeys, testZone } from '../support/mail.js';
+import { waitFor } from '../support/harness.js';
 import { sendMail } from '../support/smtp-client.js';
 import { createFaultState, deskEnv, startDesk, type FaultState } from './support/desk.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
@@ -59,7 +61,7 @@ describe('fault: DNS silent, refusing or failing', () => {
     await state?.drop();
   }, 30_000);
 
-  it.each(MODES)('DNS %s: 451 4.4.3 within the budget, no refusal recorded, accepted once DNS is back', async (mode) => {
+  it.each(MODES)('DNS %s: 451 4.4.3 within the budget, the refusal kept, accepted once DNS is back', async (mode) => {
     const sender = `erika@${domainOf(mode)}`;
     const raw = await signMessage(
       buildMessage({ from: `Erika <${sender}>`, to: 'complaints@example.net', subject: `Complaint while DNS is ${mode}`, text: 'Nobody answers my support requests, please look into it.\n' }),
@@ -74,8 +76,14 @@ describe('fault: DNS silent, refusing or failing', () => {
     expect(result.final.text).toMatch(/^4\.4\.3 /);
     expect(ms).toBeLessThan(BUDGET_MS);
 
-    // A refusal's row is written before its reply: none now means none at all.
-    expect(await state.db.prisma.rejection.count()).toBe(0);
+    // Kept as a refusal (issue 23: temporary failures too), once, as written by the batch.
+    const kept = await waitFor(async () => {
+      const rows = await state.db.prisma.rejection.findMany({ where: { envelopeFrom: sender }, select: { reason: true, smtpCode: true } });
+      return rows.length > 0 ? rows : undefined;
+    }, 5_000, 'the 451 recorded');
+    await sleep(300);
+    expect(kept).toEqual([{ reason: 'dns_temperror', smtpCode: 451 }]);
+    expect(await state.db.prisma.rejection.count({ where: { envelopeFrom: sender } })).toBe(1);
     expect(await state.db.prisma.inboundMessage.count({ where: { sha256: sha256(raw) } })).toBe(0);
 
     dns.setMode('normal');

@@ -376,7 +376,7 @@ describe('customer hearing and measures', () => {
     await mailTo(CUSTOMER, ticket, 'hearing notice');
     expect((await caseView(ticket)).evidence?.suggestedMeasure).toMatchObject({ measure: 'deactivate-service', target: ip });
 
-    const decided = await api<CaseView>(`/cases/${ticket}/actions`, { method: 'POST', body: JSON.stringify({ action: 'measure', measure: 'deactivate-service', target: ip, actor: SPECIALIST }) });
+    const decided = await api<CaseView>(`/cases/${ticket}/actions`, { method: 'POST', body: JSON.stringify({ action: 'measure', measure: 'deactivate-service', target: ip }) });
     expect(decided.status).toBe(200);
     expect(decided.body.measures).toEqual([expect.objectContaining({ measure: 'deactivate-service', target: ip, account: ACCOUNT, status: 'pending' })]);
     await until('measure done', async () => ((await caseView(ticket)).measures[0]?.status === 'done' ? true : undefined));

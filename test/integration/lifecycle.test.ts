@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseView } from '../../src/cases/view.js';
+import { createAccount } from '../../src/staff/accounts.js';
+import { issueToken } from '../../src/staff/tokens.js';
 import { delayedDeadlineJobs, fireAgain, fireDueJobs, firesAt } from '../support/deadlines.js';
 import { deskClient, type DeskClient } from '../support/desk.js';
 import { startTestApp, TestClock, waitFor, type TestApp } from '../support/harness.js';
@@ -33,10 +35,15 @@ describe('case lifecycle on a test clock (PostgreSQL, Redis, SMTP)', () => {
   const clock = new TestClock(FRIDAY_BEFORE_CHRISTMAS);
   let t: TestApp;
   let desk: DeskClient;
+  /** A personal API token of the specialist jane.doe@example.com. */
+  let janesToken: string;
 
   beforeAll(async () => {
     t = await startTestApp({ database: 'postgres', clock });
     desk = deskClient(t, clock);
+    const db = t.app.database.prisma;
+    const { user } = await createAccount(db, { name: 'jane.doe@example.com', role: 'specialist' }, clock.now());
+    janesToken = (await issueToken(db, user.id, 'lifecycle test', clock.now())).token;
   });
   afterAll(async () => {
     await t?.stop({ drop: true });
@@ -53,8 +60,8 @@ describe('case lifecycle on a test clock (PostgreSQL, Redis, SMTP)', () => {
     return { ticket, address, messageId };
   }
 
-  async function respond(ticket: string, text: string, actor?: string): Promise<CaseView> {
-    const reply = await desk.act(ticket, { action: 'respond', text, ...(actor ? { actor } : {}) });
+  async function respond(ticket: string, text: string, token?: string): Promise<CaseView> {
+    const reply = await desk.act(ticket, { action: 'respond', text }, token);
     expect(reply.status, reply.body.error).toBe(200);
     return reply.body;
   }
@@ -85,8 +92,10 @@ describe('case lifecycle on a test clock (PostgreSQL, Redis, SMTP)', () => {
 
     // Monday 21 December, 10:00 in Berlin.
     clock.set(new Date('2026-12-21T09:00:00Z'));
-    const responded = await respond(ticket, 'Dear Alice,\n\nthe transfer was held by the losing registrar; it has been completed today.', 'jane.doe@example.com');
+    const responded = await respond(ticket, 'Dear Alice,\n\nthe transfer was held by the losing registrar; it has been completed today.', janesToken);
     expect(responded.state).toBe('responded');
+    // Recorded under the account whose token made the request.
+    expect(responded.events).toContainEqual(expect.objectContaining({ type: 'responded', actor: 'jane.doe@example.com' }));
     expect(deadline(responded, 'respond')).toMatchObject({ status: 'met', metAt: '2026-12-21T09:00:00.000Z' });
     expect(deadline(responded, 'respond').marginWorkingMinutes).toBeLessThan(0);
     // 20 working days from Monday 21 December: Christmas and New Year's Day do not count.

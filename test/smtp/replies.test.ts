@@ -106,15 +106,16 @@ describe('SMTP replies', () => {
     expect(result.final.text).toMatch(/^5\.7\.1 The sender domain plain\.test could not be verified/);
   });
 
-  it('answers 451 4.4.3 when DNS does not answer, and records no refusal', async () => {
+  it('answers 451 4.4.3 when DNS does not answer, and keeps it as a temporary refusal', async () => {
     const raw = buildMessage({ from: 'someone@slow.test', to: 'complaints@example.net', subject: 'hello', text: 'This domain has DNS that never answers at all.\n' });
     const started = Date.now();
     const result = await sendMail({ port: t.smtpPort, from: 'someone@slow.test', to: ['complaints@example.net'], raw });
     expect(result.final.code).toBe(451);
     expect(result.final.text).toMatch(/^4\.4\.3/);
     expect(Date.now() - started).toBeLessThan(15_000);
-    // A temporary failure is no refusal: none is recorded (a refusal's row is written before its reply).
-    expect(await t.app.database.prisma.rejection.count({ where: { envelopeFrom: 'someone@slow.test' } })).toBe(0);
+    // A temporary failure is kept with the refusals (issue 23), as a 451 and not as a verification failure.
+    const kept = await waitFor(() => t.app.database.prisma.rejection.findFirst({ where: { envelopeFrom: 'someone@slow.test' }, select: { reason: true, smtpCode: true } }), 5_000, 'the 451 recorded');
+    expect(kept).toEqual({ reason: 'dns_temperror', smtpCode: 451 });
   });
 
   it('accepts 8-bit UTF-8 mail with SMTPUTF8', async () => {

@@ -38,7 +38,8 @@ export interface DeskClient {
   /** Sends one signed message over a real SMTP session; returns its Message-ID. */
   send(spec: { from: string; to: string; subject: string; text: string; headers?: Record<string, string> }): Promise<string>;
   view(ticket: string): Promise<CaseView>;
-  act(ticket: string, body: unknown): Promise<ActionReply>;
+  /** An action through the API, as the bootstrap admin (API_TOKEN) or as the account whose personal `token` is given. */
+  act(ticket: string, body: unknown, token?: string): Promise<ActionReply>;
   /** Raw POST, for bodies that are not JSON. */
   post(path: string, body: string): Promise<Response>;
   mails(filter?: MailFilter): Promise<Captured[]>;
@@ -87,8 +88,12 @@ export function deskClient(t: TestApp, clock: TestClock): DeskClient {
       expect(response.status).toBe(200);
       return (await response.json()) as CaseView;
     },
-    async act(ticket, body) {
-      const response = await fetch(`${base}/cases/${ticket}/actions`, { method: 'POST', headers, body: JSON.stringify(body) });
+    async act(ticket, body, token) {
+      const response = await fetch(`${base}/cases/${ticket}/actions`, {
+        method: 'POST',
+        headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as ActionReply['body'] };
     },
     post(path, body) {

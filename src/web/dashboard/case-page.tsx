@@ -3,6 +3,7 @@ import type { CaseView } from '../../cases/view.js';
 import { Layout, span, Time } from './layout.js';
 import type { CaseExtras } from './queries.js';
 import { EvidenceSection } from './evidence.js';
+import { CaseActions } from './case-actions.js';
 
 /**
  * One case, whole: who, the authentication verdict, the promises and how they
@@ -185,6 +186,7 @@ export function CasePage(props: { view: CaseView; extras: CaseExtras; now: Date 
     <Layout title={`Case ${view.ticket}`}>
       <p><a href="/admin/cases">← all cases</a></p>
       <Summary view={view} extras={extras} />
+      <CaseActions ticket={view.ticket} />
       <section class="panel"><h2>Authentication verdict</h2><Verdict auth={view.auth} /></section>
       <section class="panel"><h2>Deadlines</h2><Deadlines deadlines={view.deadlines} now={props.now} /></section>
       <section class="panel"><h2>Timeline</h2><Timeline view={view} extras={extras} /></section>

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { tryGetContext } from 'hono/context-storage';
 
 /**
  * The one way the dashboard writes HTML: hono/jsx, which escapes every
@@ -16,7 +17,39 @@ const NAV: Array<[href: string, label: string]> = [
   ['/admin/queues', 'Queues'],
 ];
 
-export function Layout(props: { title: string; charts?: boolean; children?: Child }) {
+/** Who is signed in, for the page being rendered (the request's context, see web/app.ts). */
+function signedIn() {
+  const c = tryGetContext();
+  return { staff: c?.get('staff'), session: c?.get('staffSession') ?? null };
+}
+
+/** The session's CSRF token, which every form that posts carries. */
+export function CsrfField() {
+  const { session } = signedIn();
+  return session ? <input type="hidden" name="_csrf" value={session.csrfToken} /> : null;
+}
+
+function Who() {
+  const { staff, session } = signedIn();
+  if (!staff) return null;
+  return (
+    <span class="who">
+      {staff.role === 'admin' ? <a href="/admin/users">Users</a> : null}
+      <a href="/admin/account" id="signed-in-as">
+        {staff.name} ({staff.role})
+      </a>
+      {session ? (
+        <form method="post" action="/logout" class="inline">
+          <CsrfField />
+          <button type="submit">Sign out</button>
+        </form>
+      ) : null}
+    </span>
+  );
+}
+
+/** `bare`: the sign-in page, with no navigation and its stylesheet where it can be read before signing in. */
+export function Layout(props: { title: string; charts?: boolean; bare?: boolean; children?: Child }) {
   return (
     <html lang="en">
       <head>
@@ -25,7 +58,7 @@ export function Layout(props: { title: string; charts?: boolean; children?: Chil
         <title>{`${props.title} · abuse desk`}</title>
         {/* no icon: spares the browser a request for /favicon.ico */}
         <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={`${ASSET_BASE}/dashboard.css`} />
+        <link rel="stylesheet" href={props.bare ? '/login/dashboard.css' : `${ASSET_BASE}/dashboard.css`} />
         {props.charts ? <script src={`${ASSET_BASE}/chart.umd.min.js`} defer></script> : null}
         {props.charts ? <script src={`${ASSET_BASE}/dashboard.js`} defer></script> : null}
       </head>
@@ -33,11 +66,14 @@ export function Layout(props: { title: string; charts?: boolean; children?: Chil
         <header class="top">
           <strong>abuse desk</strong>
           <nav>
-            {NAV.map(([href, label]) => (
-              <a href={href}>{label}</a>
-            ))}
+            {props.bare
+              ? null
+              : NAV.map(([href, label]) => (
+                  <a href={href}>{label}</a>
+                ))}
           </nav>
           <span class="muted">all times UTC</span>
+          {props.bare ? null : <Who />}
         </header>
         <main>
           <h1>{props.title}</h1>
@@ -98,12 +134,12 @@ export function caseHref(ticket: string): string {
   return `/admin/cases/${encodeURIComponent(ticket)}`;
 }
 
-export function ErrorPage(props: { title: string; message: string }) {
+export function ErrorPage(props: { title: string; message: string; back?: string }) {
   return (
     <Layout title={props.title}>
       <p class="error">{props.message}</p>
       <p>
-        <a href="/admin/cases">Back to the cases</a>
+        <a href={props.back ?? '/admin/cases'}>{props.back ? 'Back' : 'Back to the cases'}</a>
       </p>
     </Layout>
   );
