@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/index.js';
+import { PROJECT_ROOT } from '../lib/project-root.js';
 
-export const DEMO_BRANDS_FILE = new URL('../../config/demo-brands.yaml', import.meta.url).pathname;
+export const DEMO_BRANDS_FILE = join(PROJECT_ROOT, 'config/demo-brands.yaml');
 const MARKER = '.abuse-desk-demo';
 
 /**

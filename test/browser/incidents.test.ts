@@ -35,7 +35,14 @@ describe('incident and domain pages in a browser', () => {
       await desk.waitForMail({ to: `${local}@${SENDER_DOMAIN}` }, `acknowledgement to ${local}`);
     }
     profile = mkdtempSync(join(tmpdir(), 'abuse-desk-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, httpCredentials: { username: 'admin', password: 'test-admin-password' } });
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    // Signed in as ops are: the form, with the bootstrap admin's password.
+    const login = await browser.newPage();
+    await login.goto(url('/login'));
+    await login.getByLabel('Account name').fill('admin');
+    await login.getByLabel('Password').fill('test-admin-password');
+    await Promise.all([login.waitForURL(url('/admin')), login.getByRole('button', { name: 'Sign in' }).click()]);
+    await login.close();
   });
 
   afterAll(async () => {
@@ -63,8 +70,13 @@ describe('incident and domain pages in a browser', () => {
   });
 
   it('refuses the pages without credentials and answers 404 for what it does not know', async () => {
-    expect((await fetch(url('/admin/incidents'))).status).toBe(401);
-    expect((await fetch(url(`/admin/domains/${DOMAIN}`))).status).toBe(401);
+    for (const path of ['/admin/incidents', `/admin/domains/${DOMAIN}`]) {
+      // A browser is sent to the sign-in page, anything else gets 401.
+      const browserVisit = await fetch(url(path), { redirect: 'manual', headers: { Accept: 'text/html' } });
+      expect(browserVisit.status, path).toBe(303);
+      expect(browserVisit.headers.get('location'), path).toMatch(/^\/login\?next=/);
+      expect((await fetch(url(path), { redirect: 'manual' })).status, path).toBe(401);
+    }
     const auth = { Authorization: `Basic ${Buffer.from('admin:test-admin-password').toString('base64')}` };
     expect((await fetch(url('/admin/domains/never-reported-anywhere.com'), { headers: auth })).status).toBe(404);
     expect((await fetch(url('/admin/incidents?state=bogus'), { headers: auth })).status).toBe(400);

@@ -87,6 +87,11 @@ describe('what a report names by itself', () => {
     expect(found.times).toEqual(['2026-12-01T00:00:00.000Z', '2026-12-09T08:15:00.000Z']);
   });
 
+  it('takes any host written as a URL, but a bare word only under a real public suffix', () => {
+    const found = reportResources({ text: 'Phishing at https://login.sicherheit-konto.test/anmelden and at plain-word.test too.', html: '', files: [], exclude: [] });
+    expect(found.domains).toEqual(['sicherheit-konto.test']);
+  });
+
   it('takes no file names, abbreviations, private addresses or version numbers for resources', () => {
     const found = reportResources({ text: 'See report.pdf and index.html, e.g. version 1.2.3.4.5 from 10.0.0.1 or 127.0.0.1.', html: '', files: [], exclude: [] });
     expect(found).toMatchObject({ domains: [], ips: [], urls: [] });

@@ -46,10 +46,14 @@ class Collected {
 
   constructor(private readonly exclude: ReadonlySet<string>) {}
 
-  host(name: string): void {
+  /**
+   * `named`: written as a URL or in a machine field, so surely a host. A bare
+   * word in the text must end in a real public suffix: "index.html" or "e.g"
+   * are not hosts.
+   */
+  host(name: string, named = false): void {
     const parsed = parseHost(name.toLowerCase().replace(/\.$/, ''), { allowPrivateDomains: true });
-    // Only names under a real suffix: "index.html" or "e.g" are not hosts.
-    if (!parsed.domain || !(parsed.isIcann || parsed.isPrivate) || !parsed.hostname) return;
+    if (!parsed.domain || !parsed.hostname || !(named || parsed.isIcann || parsed.isPrivate)) return;
     if (this.exclude.has(parsed.domain) || this.hosts.size >= MAX_DOMAINS * 3) return;
     this.hosts.add(parsed.hostname);
   }
@@ -66,7 +70,7 @@ class Collected {
       return;
     }
     const before = this.hosts.size;
-    this.host(host);
+    this.host(host, true);
     if (this.hosts.size > before || this.hosts.has(host)) this.urls.add(url);
   }
 
@@ -121,7 +125,7 @@ function locator(value: string, into: Collected): void {
   const text = refang(value.trim());
   if (/^[a-z][a-z0-9+.-]{1,20}:\/\//i.test(text)) into.url(text);
   else if (normaliseIp(text)) into.ip(text);
-  else into.host(text);
+  else into.host(text, true);
 }
 
 export function reportResources(sources: ReportSources): ReportResources {
